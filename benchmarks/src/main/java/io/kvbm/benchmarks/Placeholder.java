@@ -1,0 +1,3 @@
+package io.kvbm.benchmarks;
+
+final class Placeholder {}

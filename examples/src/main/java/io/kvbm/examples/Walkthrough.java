@@ -1,0 +1,7 @@
+package io.kvbm.examples;
+
+public class Walkthrough {
+    public static void main(String[] a) {
+        System.out.println("hi");
+    }
+}

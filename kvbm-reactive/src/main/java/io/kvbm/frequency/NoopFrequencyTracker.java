@@ -1,0 +1,21 @@
+package io.kvbm.frequency;
+
+import io.kvbm.tokens.SequenceHash;
+
+/** The tracker of registries built without frequency tracking. */
+enum NoopFrequencyTracker implements FrequencyTracker {
+    INSTANCE;
+
+    @Override
+    public void touch(SequenceHash hash) {}
+
+    @Override
+    public int count(SequenceHash hash) {
+        return 0;
+    }
+
+    @Override
+    public String toString() {
+        return "FrequencyTracker.noop()";
+    }
+}

@@ -1,0 +1,168 @@
+package io.kvbm.manager;
+
+import io.kvbm.block.MutableBlock;
+import io.kvbm.tokens.SequenceHash;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+
+/**
+ * One subscription to an allocation {@link Mono}: the request the drain loop serves, parks or fails.
+ *
+ * <p>The state word makes delivery and cancellation exclusive. {@code NEW → REQUESTED} on the first request enqueues
+ * the request; the loop moves {@code REQUESTED → CLAIMED} before taking blocks and {@code CLAIMED → DONE} before
+ * signalling. A cancel wins only from {@code NEW}, {@code REQUESTED} or {@code CLAIMED}: in the first two nothing was
+ * taken; in the third the loop notices the lost {@code CLAIMED → DONE} CAS and returns all n blocks itself. So each
+ * block ends up exactly once either with the subscriber or back in the pool. A cancel after {@code DONE} is too late:
+ * the blocks were delivered and belong to the subscriber.
+ */
+final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
+
+    static final int SINGLE = 0;
+    static final int LIST = 1;
+    static final int TRY = 2;
+    static final int WITH_EVICTIONS = 3;
+
+    private static final int NEW = 0;
+    private static final int REQUESTED = 1;
+    private static final int CLAIMED = 2;
+    private static final int DONE = 3;
+    private static final int CANCELLED = 4;
+
+    private static final AtomicIntegerFieldUpdater<AllocationRequest> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(AllocationRequest.class, "state");
+
+    final DrainLoop loop;
+    final CoreSubscriber<? super T> actual;
+    final int n;
+    final int kind;
+
+    private volatile int state;
+
+    AllocationRequest(DrainLoop loop, CoreSubscriber<? super T> actual, int n, int kind) {
+        this.loop = loop;
+        this.actual = actual;
+        this.n = n;
+        this.kind = kind;
+    }
+
+    @Override
+    public void request(long demand) {
+        if (Operators.validate(demand) && STATE.compareAndSet(this, NEW, REQUESTED)) {
+            loop.execute(this);
+        }
+    }
+
+    @Override
+    public void run() {
+        loop.onAllocate(this);
+    }
+
+    @Override
+    public void cancel() {
+        for (; ; ) {
+            int s = state;
+            if (s == DONE || s == CANCELLED) {
+                return;
+            }
+            if (STATE.compareAndSet(this, s, CANCELLED)) {
+                if (s == REQUESTED) {
+                    // May be parked in the pending deque: take it out so it neither counts against the limit
+                    // nor blocks the head of the line.
+                    loop.execute(() -> loop.onCancel(this));
+                }
+                return;
+            }
+        }
+    }
+
+    boolean isRequested() {
+        return state == REQUESTED;
+    }
+
+    boolean claim() {
+        return STATE.compareAndSet(this, REQUESTED, CLAIMED);
+    }
+
+    boolean commit() {
+        return STATE.compareAndSet(this, CLAIMED, DONE);
+    }
+
+    void fail(Throwable error) {
+        if (STATE.compareAndSet(this, REQUESTED, DONE) || STATE.compareAndSet(this, CLAIMED, DONE)) {
+            actual.onError(error);
+        }
+    }
+
+    void completeEmpty() {
+        if (STATE.compareAndSet(this, REQUESTED, DONE)) {
+            actual.onComplete();
+        }
+    }
+
+    /** Signals the committed blocks (state is DONE). */
+    @SuppressWarnings("unchecked")
+    void emit(MutableBlock[] blocks, @Nullable List<SequenceHash> evicted) {
+        Object value;
+        if (kind == SINGLE) {
+            value = blocks[0];
+        } else {
+            List<MutableBlock> list = Collections.unmodifiableList(Arrays.asList(blocks));
+            value = kind == WITH_EVICTIONS ? new Allocation(list, evicted == null ? List.of() : evicted) : list;
+        }
+        actual.onNext((T) value);
+        actual.onComplete();
+    }
+
+    @Override
+    public @Nullable Object scanUnsafe(Attr key) {
+        if (key == Attr.CANCELLED) {
+            return state == CANCELLED;
+        }
+        if (key == Attr.TERMINATED) {
+            return state == DONE;
+        }
+        if (key == Attr.ACTUAL) {
+            return actual;
+        }
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.SYNC;
+        }
+        return null;
+    }
+
+    /** The cold {@link Mono} whose every subscription is one allocation. */
+    static final class AllocationMono<T> extends Mono<T> implements Scannable {
+
+        static <T> Mono<T> create(DrainLoop loop, int n, int kind) {
+            return onAssembly(new AllocationMono<>(loop, n, kind));
+        }
+
+        private final DrainLoop loop;
+        private final int n;
+        private final int kind;
+
+        AllocationMono(DrainLoop loop, int n, int kind) {
+            this.loop = loop;
+            this.n = n;
+            this.kind = kind;
+        }
+
+        @Override
+        public void subscribe(CoreSubscriber<? super T> actual) {
+            actual.onSubscribe(new AllocationRequest<>(loop, actual, n, kind));
+        }
+
+        @Override
+        public @Nullable Object scanUnsafe(Attr key) {
+            return key == Attr.RUN_STYLE ? Attr.RunStyle.SYNC : null;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.kvbm.manager;
+
+import io.kvbm.block.ImmutableBlock;
+import io.kvbm.block.StorageTier;
+import io.kvbm.block.WeakBlock;
+import io.kvbm.tokens.SequenceHash;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.jspecify.annotations.Nullable;
+
+/** One handle to an {@link ActiveEntry}: the {@link ImmutableBlock} guard. */
+final class ManagedImmutableBlock implements ImmutableBlock {
+
+    private static final AtomicIntegerFieldUpdater<ManagedImmutableBlock> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(ManagedImmutableBlock.class, "state");
+
+    final DrainLoop owner;
+    final ActiveEntry entry;
+    private volatile int state;
+
+    @Nullable
+    LeakTracker tracker;
+
+    ManagedImmutableBlock(DrainLoop owner, ActiveEntry entry) {
+        this.owner = owner;
+        this.entry = entry;
+    }
+
+    @Override
+    public int blockId() {
+        return entry.blockId;
+    }
+
+    @Override
+    public SequenceHash sequenceHash() {
+        return entry.hash;
+    }
+
+    @Override
+    public StorageTier tier() {
+        return owner.store.tier;
+    }
+
+    @Override
+    public long managerId() {
+        return owner.id;
+    }
+
+    @Override
+    public ImmutableBlock retain() {
+        requireLive("retain");
+        // Safe outside the loop: this live handle holds a reference, so the count cannot reach zero meanwhile.
+        entry.retain();
+        return owner.newHandle(entry);
+    }
+
+    @Override
+    public WeakBlock downgrade() {
+        requireLive("downgrade");
+        return new ManagedWeakBlock(owner, entry);
+    }
+
+    @Override
+    public int useCount() {
+        return Math.max(0, entry.refs);
+    }
+
+    @Override
+    public void evictOnRelease(boolean evict) {
+        requireLive("evictOnRelease");
+        owner.setEvictOnRelease(entry.blockId, evict);
+    }
+
+    @Override
+    public void close() {
+        if (STATE.compareAndSet(this, GuardState.LIVE, GuardState.CLOSED)) {
+            LeakTracker t = tracker;
+            if (t != null) {
+                t.disarm();
+            }
+            owner.releaseHandle(entry);
+        }
+    }
+
+    boolean isLive() {
+        return state == GuardState.LIVE;
+    }
+
+    private void requireLive(String operation) {
+        int s = state;
+        if (s != GuardState.LIVE) {
+            throw GuardState.misuse("ImmutableBlock", entry.blockId, s, operation);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ImmutableBlock[block=" + entry.blockId + ", " + entry.hash + ", " + owner.store.tier + ", "
+                + (entry.isPrimary() ? "primary" : "duplicate") + ", " + GuardState.name(state) + "]";
+    }
+}

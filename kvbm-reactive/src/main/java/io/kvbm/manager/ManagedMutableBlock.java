@@ -1,0 +1,91 @@
+package io.kvbm.manager;
+
+import io.kvbm.block.BlockSizeMismatchException;
+import io.kvbm.block.CompleteBlock;
+import io.kvbm.block.MutableBlock;
+import io.kvbm.tokens.SequenceHash;
+import io.kvbm.tokens.TokenBlock;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.jspecify.annotations.Nullable;
+
+/** The {@link MutableBlock} guard of a slot in the MUTABLE state. */
+final class ManagedMutableBlock implements MutableBlock {
+
+    private static final AtomicIntegerFieldUpdater<ManagedMutableBlock> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(ManagedMutableBlock.class, "state");
+
+    final DrainLoop owner;
+    private final int blockId;
+    private volatile int state;
+
+    @Nullable
+    LeakTracker tracker;
+
+    ManagedMutableBlock(DrainLoop owner, int blockId) {
+        this.owner = owner;
+        this.blockId = blockId;
+    }
+
+    @Override
+    public int blockId() {
+        return blockId;
+    }
+
+    @Override
+    public int blockSize() {
+        return owner.store.blockSize;
+    }
+
+    @Override
+    public CompleteBlock stage(SequenceHash sequenceHash, int blockSize) {
+        Objects.requireNonNull(sequenceHash, "sequenceHash");
+        if (blockSize != owner.store.blockSize) {
+            // Validate before consuming: a failed transition leaves the guard live.
+            requireLive("stage");
+            throw new BlockSizeMismatchException(blockId, owner.store.blockSize, blockSize);
+        }
+        consume("stage");
+        return owner.stage(blockId, sequenceHash);
+    }
+
+    @Override
+    public CompleteBlock complete(TokenBlock tokenBlock) {
+        Objects.requireNonNull(tokenBlock, "tokenBlock");
+        return stage(tokenBlock.sequenceHash(), tokenBlock.size());
+    }
+
+    @Override
+    public void close() {
+        if (STATE.compareAndSet(this, GuardState.LIVE, GuardState.CLOSED)) {
+            disarm();
+            owner.releaseMutable(blockId);
+        }
+    }
+
+    private void consume(String operation) {
+        if (!STATE.compareAndSet(this, GuardState.LIVE, GuardState.CONSUMED)) {
+            throw GuardState.misuse("MutableBlock", blockId, state, operation);
+        }
+        disarm();
+    }
+
+    private void requireLive(String operation) {
+        int s = state;
+        if (s != GuardState.LIVE) {
+            throw GuardState.misuse("MutableBlock", blockId, s, operation);
+        }
+    }
+
+    private void disarm() {
+        LeakTracker t = tracker;
+        if (t != null) {
+            t.disarm();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MutableBlock[block=" + blockId + ", manager=" + owner.id + ", " + GuardState.name(state) + "]";
+    }
+}

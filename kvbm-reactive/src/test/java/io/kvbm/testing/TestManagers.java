@@ -1,0 +1,68 @@
+package io.kvbm.testing;
+
+import io.kvbm.block.StorageTier;
+import io.kvbm.eviction.EvictionPolicy;
+import io.kvbm.manager.BlockManager;
+import io.kvbm.manager.DuplicationPolicy;
+import io.kvbm.manager.LeakDetection;
+import io.kvbm.registry.BlockRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Builds managers for tests and remembers them, so that {@link BlockInvariantsExtension} can check their books after
+ * each test. Every manager tracks every guard ({@link LeakDetection#PARANOID}), so a leaked guard is reported with the
+ * stack that acquired it.
+ */
+public final class TestManagers {
+
+    /** The block size of test managers unless a test says otherwise (kvbm's test managers use 4). */
+    public static final int BLOCK_SIZE = 4;
+
+    private static final List<BlockManager> CREATED = new CopyOnWriteArrayList<>();
+
+    private TestManagers() {}
+
+    /** A G1 manager of {@code blockCount} blocks of {@link #BLOCK_SIZE} tokens, LRU eviction, ALLOW duplicates. */
+    public static BlockManager create(int blockCount) {
+        return create(blockCount, b -> {});
+    }
+
+    /** A manager with the given duplication policy and eviction policy. */
+    public static BlockManager create(int blockCount, DuplicationPolicy duplication, EvictionPolicy eviction) {
+        return create(blockCount, b -> b.duplicationPolicy(duplication).eviction(eviction));
+    }
+
+    /** A manager customized by {@code config}, starting from the test defaults. */
+    public static BlockManager create(int blockCount, Consumer<BlockManager.Builder> config) {
+        BlockManager.Builder builder = BlockManager.builder()
+                .blockCount(blockCount)
+                .blockSize(BLOCK_SIZE)
+                .tier(StorageTier.G1)
+                .eviction(EvictionPolicy.lru())
+                .leakDetection(LeakDetection.PARANOID);
+        config.accept(builder);
+        BlockManager manager = builder.build();
+        CREATED.add(manager);
+        return manager;
+    }
+
+    /** A manager on a shared registry for the given tier. */
+    public static BlockManager create(int blockCount, BlockRegistry registry, StorageTier tier) {
+        return create(blockCount, b -> b.registry(registry).tier(tier));
+    }
+
+    /** Every eviction policy the manager can be built with, for matrix tests. */
+    public static List<EvictionPolicy> evictionPolicies() {
+        return List.of(EvictionPolicy.lru(), EvictionPolicy.fifo());
+    }
+
+    /** Returns and forgets the managers created since the last call. */
+    static List<BlockManager> drainCreated() {
+        List<BlockManager> created = new ArrayList<>(CREATED);
+        CREATED.removeAll(created);
+        return created;
+    }
+}

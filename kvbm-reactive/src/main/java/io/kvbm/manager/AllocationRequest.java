@@ -2,6 +2,7 @@ package io.kvbm.manager;
 
 import io.kvbm.block.MutableBlock;
 import io.kvbm.tokens.SequenceHash;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
 import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
@@ -43,14 +45,29 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
     final CoreSubscriber<? super T> actual;
     final int n;
     final int kind;
+    /** The maximum time to wait in the pending deque, or null to wait as long as it takes. */
+    final @Nullable Duration maxWait;
+    /** The pending-timeout timer; written and disposed in the drain loop only. */
+    @Nullable
+    Disposable timer;
 
     private volatile int state;
 
-    AllocationRequest(DrainLoop loop, CoreSubscriber<? super T> actual, int n, int kind) {
+    AllocationRequest(DrainLoop loop, CoreSubscriber<? super T> actual, int n, int kind, @Nullable Duration maxWait) {
         this.loop = loop;
         this.actual = actual;
         this.n = n;
         this.kind = kind;
+        this.maxWait = maxWait;
+    }
+
+    /** Stops the pending-timeout timer, if any (drain loop only). */
+    void stopTimer() {
+        Disposable t = timer;
+        if (t != null) {
+            timer = null;
+            t.dispose();
+        }
     }
 
     @Override
@@ -141,23 +158,25 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
     /** The cold {@link Mono} whose every subscription is one allocation. */
     static final class AllocationMono<T> extends Mono<T> implements Scannable {
 
-        static <T> Mono<T> create(DrainLoop loop, int n, int kind) {
-            return onAssembly(new AllocationMono<>(loop, n, kind));
+        static <T> Mono<T> create(DrainLoop loop, int n, int kind, @Nullable Duration maxWait) {
+            return onAssembly(new AllocationMono<>(loop, n, kind, maxWait));
         }
 
         private final DrainLoop loop;
         private final int n;
         private final int kind;
+        private final @Nullable Duration maxWait;
 
-        AllocationMono(DrainLoop loop, int n, int kind) {
+        private AllocationMono(DrainLoop loop, int n, int kind, @Nullable Duration maxWait) {
             this.loop = loop;
             this.n = n;
             this.kind = kind;
+            this.maxWait = maxWait;
         }
 
         @Override
         public void subscribe(CoreSubscriber<? super T> actual) {
-            actual.onSubscribe(new AllocationRequest<>(loop, actual, n, kind));
+            actual.onSubscribe(new AllocationRequest<>(loop, actual, n, kind, maxWait));
         }
 
         @Override

@@ -8,6 +8,7 @@ import io.kvbm.eviction.EvictionPolicy;
 import io.kvbm.eviction.InactiveIndex;
 import io.kvbm.registry.BlockRegistry;
 import io.kvbm.tokens.SequenceHash;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -52,7 +53,8 @@ import reactor.core.publisher.Mono;
  * {@link #allocate(int)} waits while fewer than {@code n} blocks are free (reset pool plus evictable inactive pool),
  * strictly in arrival order, and takes all {@code n} at once or nothing. At most
  * {@link Builder#maxPendingAllocations(int) maxPendingAllocations} may wait; more fail fast. Waiting has no built-in
- * timeout: apply {@code .timeout(...)}, whose cancellation removes the waiter without taking anything.
+ * timeout of its own: {@link #allocate(int, Duration)} bounds the wait inside the manager, or apply
+ * {@code .timeout(...)}, whose cancellation removes the waiter without taking anything.
  */
 public final class BlockManager {
 
@@ -95,7 +97,7 @@ public final class BlockManager {
                 builder.evictOnRelease,
                 new StoreCounters());
         this.loop = new DrainLoop(id, store, maxPending, leakDetection);
-        this.allocateOne = AllocationRequest.AllocationMono.create(loop, 1, AllocationRequest.SINGLE);
+        this.allocateOne = AllocationRequest.AllocationMono.create(loop, 1, AllocationRequest.SINGLE, null);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -142,7 +144,31 @@ public final class BlockManager {
      */
     public Mono<List<MutableBlock>> allocate(int n) {
         requireCount(n);
-        return AllocationRequest.AllocationMono.create(loop, n, AllocationRequest.LIST);
+        return AllocationRequest.AllocationMono.create(loop, n, AllocationRequest.LIST, null);
+    }
+
+    /**
+     * Allocates {@code n} blocks like {@link #allocate(int)}, waiting at most {@code maxWait}.
+     *
+     * <p>Unlike applying {@code .timeout(maxWait)} to {@link #allocate(int)}, the wait is timed inside the manager:
+     * the timeout and the delivery are decided by the drain loop one after the other, so blocks are either delivered
+     * or the request fails with {@link AllocationTimeoutException}, never both. (Reactor's {@code timeout} operator
+     * drops, through {@code Hooks.onNextDropped}, a value that arrives in the instant its timer fires.) The timer runs
+     * on {@link reactor.core.scheduler.Schedulers#parallel()}, so tests can drive it with virtual time. An allocation
+     * served at once never starts a timer.
+     *
+     * @param n the number of blocks, in {@code [0, totalBlocks()]}
+     * @param maxWait the longest time to wait in line, positive
+     * @return a lazy {@link Mono} of the blocks
+     * @throws IllegalArgumentException if {@code n} is out of range or {@code maxWait} is not positive
+     */
+    public Mono<List<MutableBlock>> allocate(int n, Duration maxWait) {
+        requireCount(n);
+        Objects.requireNonNull(maxWait, "maxWait");
+        if (maxWait.isNegative() || maxWait.isZero()) {
+            throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
+        }
+        return AllocationRequest.AllocationMono.create(loop, n, AllocationRequest.LIST, maxWait);
     }
 
     /**
@@ -159,7 +185,7 @@ public final class BlockManager {
      */
     public Mono<List<MutableBlock>> tryAllocate(int n) {
         requireCount(n);
-        return AllocationRequest.AllocationMono.create(loop, n, AllocationRequest.TRY);
+        return AllocationRequest.AllocationMono.create(loop, n, AllocationRequest.TRY, null);
     }
 
     /**
@@ -175,7 +201,7 @@ public final class BlockManager {
      */
     public Mono<Allocation> allocateWithEvictions(int n) {
         requireCount(n);
-        return AllocationRequest.AllocationMono.create(loop, n, AllocationRequest.WITH_EVICTIONS);
+        return AllocationRequest.AllocationMono.create(loop, n, AllocationRequest.WITH_EVICTIONS, null);
     }
 
     /**

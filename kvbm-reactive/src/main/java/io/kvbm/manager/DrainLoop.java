@@ -4,17 +4,20 @@ import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
 import io.kvbm.tokens.SequenceHash;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Exceptions;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.concurrent.Queues;
 
 /**
@@ -320,11 +323,27 @@ final class DrainLoop {
         }
         pending.addLast(request);
         counters.set(StoreCounters.PENDING, pending.size());
+        Duration maxWait = request.maxWait;
+        if (maxWait != null) {
+            // The timeout is decided in the loop, like delivery, so the two can never both happen.
+            request.timer = Schedulers.parallel()
+                    .schedule(() -> execute(() -> onTimeout(request)), maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        }
     }
 
     void onCancel(AllocationRequest<?> request) {
+        request.stopTimer();
         if (pending.remove(request)) {
             counters.set(StoreCounters.PENDING, pending.size());
+        }
+    }
+
+    private void onTimeout(AllocationRequest<?> request) {
+        if (pending.remove(request)) {
+            counters.set(StoreCounters.PENDING, pending.size());
+            request.timer = null;
+            Duration maxWait = request.maxWait;
+            request.fail(new AllocationTimeoutException(request.n, maxWait == null ? Duration.ZERO : maxWait));
         }
     }
 
@@ -339,12 +358,14 @@ final class DrainLoop {
         while ((head = pending.peekFirst()) != null) {
             if (!head.isRequested()) {
                 pending.pollFirst();
+                head.stopTimer();
                 continue;
             }
             if (store.available() < head.n) {
                 break;
             }
             pending.pollFirst();
+            head.stopTimer();
             deliver(head);
         }
         counters.set(StoreCounters.PENDING, pending.size());
@@ -386,6 +407,7 @@ final class DrainLoop {
         closed = true;
         AllocationRequest<?> waiting;
         while ((waiting = pending.pollFirst()) != null) {
+            waiting.stopTimer();
             waiting.fail(new ManagerClosedException(id, "waiting allocation of " + waiting.n + " block(s)"));
         }
         counters.set(StoreCounters.PENDING, 0);

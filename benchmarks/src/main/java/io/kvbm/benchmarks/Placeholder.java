@@ -1,3 +1,0 @@
-package io.kvbm.benchmarks;
-
-final class Placeholder {}

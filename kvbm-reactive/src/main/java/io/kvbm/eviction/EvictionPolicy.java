@@ -12,7 +12,8 @@ import java.util.function.Function;
  *
  * <ul>
  *   <li>{@link #lru()} — the block released longest ago goes first (the default);
- *   <li>{@link #fifo()} — the block that entered the cache first goes first; hits do not refresh it.
+ *   <li>{@link #fifo()} — the block that entered the cache first goes first; hits do not refresh it;
+ *   <li>{@link #multiLru()} — four LRU levels by access frequency, the coldest first.
  * </ul>
  *
  * {@link #of(String, Function)} plugs in a custom {@link InactiveIndex}.
@@ -21,6 +22,7 @@ public final class EvictionPolicy {
 
     private static final EvictionPolicy LRU = new EvictionPolicy("lru", c -> new LruInactiveIndex(c.blockCount()));
     private static final EvictionPolicy FIFO = new EvictionPolicy("fifo", c -> new FifoInactiveIndex(c.blockCount()));
+    private static final EvictionPolicy MULTI_LRU = multiLru(3, 8, 15);
 
     /**
      * Returns the least-recently-released policy: the block whose last holder released it longest ago is evicted
@@ -44,6 +46,44 @@ public final class EvictionPolicy {
     }
 
     /**
+     * Returns the frequency-aware policy with kvbm's thresholds 3, 8 and 15: see {@link #multiLru(int, int, int)}.
+     *
+     * @return the multi-level LRU policy with default thresholds
+     */
+    public static EvictionPolicy multiLru() {
+        return MULTI_LRU;
+    }
+
+    /**
+     * Returns a frequency-aware policy: four LRU levels, the coldest evicted first.
+     *
+     * <p>When a block is released, the registry's frequency estimate {@code f} of its hash (see
+     * {@link io.kvbm.frequency.FrequencyTracker}) places it in a level once: {@code f < t1} cold, {@code f < t2} warm,
+     * {@code f < t3} hot, else very hot. Every cold block is evicted before any warm one, and so on; within a level the
+     * block released longest ago goes first. A freshly registered hash counts 1, so with the default thresholds it
+     * starts cold and climbs as lookups hit it. O(1) per operation.
+     *
+     * <p>The manager's registry MUST have a frequency tracker ({@code BlockRegistry.builder().frequencyTracker(...)});
+     * building a manager with this policy and a registry without one fails.
+     *
+     * @param t1 lowest frequency of the warm level
+     * @param t2 lowest frequency of the hot level
+     * @param t3 lowest frequency of the very hot level
+     * @return the policy
+     * @throws IllegalArgumentException unless {@code 1 <= t1 < t2 < t3 <= 15}
+     */
+    public static EvictionPolicy multiLru(int t1, int t2, int t3) {
+        if (t1 < 1 || t1 >= t2 || t2 >= t3 || t3 > 15) {
+            throw new IllegalArgumentException(
+                    "multiLru thresholds must satisfy 1 <= t1 < t2 < t3 <= 15, got " + t1 + ", " + t2 + ", " + t3);
+        }
+        return new EvictionPolicy(
+                "multiLru(" + t1 + "," + t2 + "," + t3 + ")",
+                c -> new MultiLruInactiveIndex(c.blockCount(), c.frequencyTracker(), t1, t2, t3),
+                true);
+    }
+
+    /**
      * Returns a policy backed by a custom index.
      *
      * @param name the policy name, shown in {@code toString} and metrics
@@ -61,10 +101,26 @@ public final class EvictionPolicy {
 
     private final String name;
     private final Function<Context, InactiveIndex> factory;
+    private final boolean requiresFrequencyTracking;
 
     private EvictionPolicy(String name, Function<Context, InactiveIndex> factory) {
+        this(name, factory, false);
+    }
+
+    private EvictionPolicy(String name, Function<Context, InactiveIndex> factory, boolean requiresFrequencyTracking) {
         this.name = name;
         this.factory = factory;
+        this.requiresFrequencyTracking = requiresFrequencyTracking;
+    }
+
+    /**
+     * Returns whether this policy reads access frequencies, so that the registry of a manager using it MUST have a
+     * frequency tracker.
+     *
+     * @return {@code true} for {@link #multiLru()}
+     */
+    public boolean requiresFrequencyTracking() {
+        return requiresFrequencyTracking;
     }
 
     /**
@@ -82,9 +138,15 @@ public final class EvictionPolicy {
      * @param context what the index may know about its manager
      * @return a new, empty index
      * @throws IllegalStateException if the factory returns {@code null}
+     * @throws IllegalArgumentException if the policy needs frequency tracking and the context has none
      */
     public InactiveIndex newIndex(Context context) {
         Objects.requireNonNull(context, "context");
+        if (requiresFrequencyTracking && !context.frequencyTracking()) {
+            throw new IllegalArgumentException(
+                    "eviction policy " + name + " needs a registry with frequency "
+                            + "tracking: build it with BlockRegistry.builder().frequencyTracker(FrequencyTracker.tinyLfu(...))");
+        }
         InactiveIndex index = factory.apply(context);
         if (index == null) {
             throw new IllegalStateException("eviction policy " + name + " created a null index");

@@ -11,8 +11,10 @@ import java.util.function.Function;
  * own {@link InactiveIndex}. Built-in policies:
  *
  * <ul>
- *   <li>{@link #lru()} — the block released longest ago goes first (the default);
+ *   <li>{@link #lineage()} — only blocks no cached block descends from, oldest first (the default);
+ *   <li>{@link #lru()} — the block released longest ago goes first;
  *   <li>{@link #fifo()} — the block that entered the cache first goes first; hits do not refresh it;
+ *   <li>{@link #lineageFifo()} — the same leaves-only rule, leaves in the order they became leaves;
  *   <li>{@link #multiLru()} — four LRU levels by access frequency, the coldest first.
  * </ul>
  *
@@ -23,6 +25,10 @@ public final class EvictionPolicy {
     private static final EvictionPolicy LRU = new EvictionPolicy("lru", c -> new LruInactiveIndex(c.blockCount()));
     private static final EvictionPolicy FIFO = new EvictionPolicy("fifo", c -> new FifoInactiveIndex(c.blockCount()));
     private static final EvictionPolicy MULTI_LRU = multiLru(3, 8, 15);
+    private static final EvictionPolicy LINEAGE = new EvictionPolicy(
+            "lineage", c -> new LineageInactiveIndex(c.blockCount(), LineageInactiveIndex.LeafOrder.TICK));
+    private static final EvictionPolicy LINEAGE_FIFO = new EvictionPolicy(
+            "lineage-fifo", c -> new LineageInactiveIndex(c.blockCount(), LineageInactiveIndex.LeafOrder.FIFO));
 
     /**
      * Returns the least-recently-released policy: the block whose last holder released it longest ago is evicted
@@ -81,6 +87,30 @@ public final class EvictionPolicy {
                 "multiLru(" + t1 + "," + t2 + "," + t3 + ")",
                 c -> new MultiLruInactiveIndex(c.blockCount(), c.frequencyTracker(), t1, t2, t3),
                 true);
+     * Returns the lineage policy: only a <em>leaf</em> of the prefix forest (a cached block from which no cached block
+     * descends) can be evicted, so a cached prefix is never hollowed out in the middle, and among leaves the one that
+     * entered the cache first goes first. A parent keeps its place while its children are cached, so when the last
+     * child goes the parent is usually next: chains are evicted tail to root, oldest chain first. A cache hit makes a
+     * block active; its next release gives it a new place. kvbm's default backend (lineage, tick order). O(log n) per
+     * operation; 150 to 200 bytes per block, mostly tree nodes pre-sized for twice the block count ({@link #lru()}
+     * needs about 30).
+     *
+     * @return the shared lineage policy
+     */
+    public static EvictionPolicy lineage() {
+        return LINEAGE;
+    }
+
+    /**
+     * Returns the lineage policy with first-in-first-out leaves: like {@link #lineage()} only leaves are evicted, but
+     * in the order they <em>became</em> leaves, so a parent exposed by evicting its last child queues behind every
+     * other leaf and chains are evicted round robin. kvbm's lineage backend with FIFO order. O(1) amortized per
+     * operation; memory as for {@link #lineage()}.
+     *
+     * @return the shared lineage-FIFO policy
+     */
+    public static EvictionPolicy lineageFifo() {
+        return LINEAGE_FIFO;
     }
 
     /**

@@ -35,6 +35,7 @@ public interface InactiveIndex {
      * @param hash the block's hash, not already in the index
      * @param blockId the block's id, not already in the index
      * @throws IllegalStateException if the hash or the block id is already present
+     * @throws IllegalArgumentException if the block id is outside {@code [0, blockCount)}
      */
     void insert(SequenceHash hash, int blockId);
 

@@ -33,6 +33,9 @@ final class LruInactiveIndex implements InactiveIndex {
 
     @Override
     public void insert(SequenceHash hash, int blockId) {
+        if (blockId < 0 || blockId >= hashes.length) {
+            throw new IllegalArgumentException("blockId must be in [0, " + hashes.length + "), got " + blockId);
+        }
         if (hashes[blockId] != null) {
             throw new IllegalStateException("block " + blockId + " is already in the inactive index");
         }

@@ -655,7 +655,7 @@ public final class BlockManager {
         private StorageTier tier = StorageTier.G1;
         private BlockRegistry registry;
         private DuplicationPolicy duplicationPolicy = DuplicationPolicy.ALLOW;
-        private EvictionPolicy eviction = EvictionPolicy.lru();
+        private EvictionPolicy eviction = EvictionPolicy.lineage();
         private int maxPendingAllocations = 1024;
         private LeakDetection leakDetection = LeakDetection.SAMPLED;
         private boolean evictOnRelease;
@@ -728,7 +728,10 @@ public final class BlockManager {
         }
 
         /**
-         * Sets the eviction policy of the inactive pool. Default {@link EvictionPolicy#lru()}.
+         * Sets the eviction policy of the inactive pool. Default {@link EvictionPolicy#lineage()}: evict only blocks no
+         * cached block descends from, so cached prefixes are consumed from their tails. A policy that reads access
+         * frequencies ({@link EvictionPolicy#multiLru()}) needs a {@link #registry(BlockRegistry) registry} with a
+         * frequency tracker; {@link #build()} fails otherwise.
          *
          * @param policy the policy
          * @return this builder
@@ -782,7 +785,8 @@ public final class BlockManager {
          * Builds the manager.
          *
          * @return a new manager with every block in the reset pool
-         * @throws IllegalArgumentException if {@link #blockCount(int)} was not set
+         * @throws IllegalArgumentException if {@link #blockCount(int)} was not set, or if the eviction policy needs
+         *     frequency tracking and the registry has none
          */
         public BlockManager build() {
             if (blockCount < 1) {

@@ -2,6 +2,8 @@ package io.kvbm.testing;
 
 import io.kvbm.block.StorageTier;
 import io.kvbm.eviction.EvictionPolicy;
+import io.kvbm.frequency.FrequencyTracker;
+import io.kvbm.frequency.FrequencyTrackingCapacity;
 import io.kvbm.manager.BlockManager;
 import io.kvbm.manager.DuplicationPolicy;
 import io.kvbm.manager.LeakDetection;
@@ -30,9 +32,24 @@ public final class TestManagers {
         return create(blockCount, b -> {});
     }
 
-    /** A manager with the given duplication policy and eviction policy. */
+    /**
+     * A manager with the given duplication policy and eviction policy; a policy that reads frequencies gets a
+     * registry with a TinyLFU tracker.
+     */
     public static BlockManager create(int blockCount, DuplicationPolicy duplication, EvictionPolicy eviction) {
-        return create(blockCount, b -> b.duplicationPolicy(duplication).eviction(eviction));
+        return create(blockCount, b -> {
+            b.duplicationPolicy(duplication).eviction(eviction);
+            if (eviction.requiresFrequencyTracking()) {
+                b.registry(trackedRegistry());
+            }
+        });
+    }
+
+    /** A registry with a small TinyLFU frequency tracker. */
+    public static BlockRegistry trackedRegistry() {
+        return BlockRegistry.builder()
+                .frequencyTracker(FrequencyTracker.tinyLfu(FrequencyTrackingCapacity.SMALL))
+                .build();
     }
 
     /** A manager customized by {@code config}, starting from the test defaults. */
@@ -54,9 +71,14 @@ public final class TestManagers {
         return create(blockCount, b -> b.registry(registry).tier(tier));
     }
 
-    /** Every eviction policy the manager can be built with, for matrix tests. */
+    /** Every built-in eviction policy, for matrix tests (see {@link PolicyMatrix}). */
     public static List<EvictionPolicy> evictionPolicies() {
-        return List.of(EvictionPolicy.lru(), EvictionPolicy.fifo());
+        return List.of(
+                EvictionPolicy.lineage(),
+                EvictionPolicy.lineageFifo(),
+                EvictionPolicy.lru(),
+                EvictionPolicy.fifo(),
+                EvictionPolicy.multiLru());
     }
 
     /** Returns and forgets the managers created since the last call. */

@@ -87,6 +87,9 @@ public final class EvictionPolicy {
                 "multiLru(" + t1 + "," + t2 + "," + t3 + ")",
                 c -> new MultiLruInactiveIndex(c.blockCount(), c.frequencyTracker(), t1, t2, t3),
                 true);
+    }
+
+    /**
      * Returns the lineage policy: only a <em>leaf</em> of the prefix forest (a cached block from which no cached block
      * descends) can be evicted, so a cached prefix is never hollowed out in the middle, and among leaves the one that
      * entered the cache first goes first. A parent keeps its place while its children are cached, so when the last

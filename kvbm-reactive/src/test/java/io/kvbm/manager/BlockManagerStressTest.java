@@ -48,7 +48,8 @@ import reactor.test.StepVerifier;
  *
  * <p>Block ids handed out as {@code MutableBlock}/{@code CompleteBlock} are claimed in a shared map: a slot handed to
  * two live guards at once fails the worker at once. Each worker has its own {@link SplittableRandom}; the seeds are in
- * every assertion message (rerun with {@code -Dkvbm.stress.seed=...}).
+ * every assertion message. Rerunning with {@code -Dkvbm.stress.seed=...} replays each worker's choices; the thread
+ * interleavings, and so the outcomes of waits and timeouts, differ from run to run.
  *
  * <p>{@code .timeout(...)} can drop a block delivered exactly as it fires (see {@code AllocationTimeoutHazardTest}):
  * this test installs an {@code onNextDropped} hook that closes and counts such blocks, so the books stay balanced.

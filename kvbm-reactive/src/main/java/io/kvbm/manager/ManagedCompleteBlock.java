@@ -20,6 +20,10 @@ final class ManagedCompleteBlock implements CompleteBlock {
     @Nullable
     LeakTracker tracker;
 
+    /** The tracker {@link #consume} disarmed, kept so that {@link #unconsume} can track the live guard again. */
+    @Nullable
+    private LeakTracker consumedTracker;
+
     ManagedCompleteBlock(DrainLoop owner, int blockId, SequenceHash sequenceHash) {
         this.owner = owner;
         this.blockId = blockId;
@@ -60,12 +64,22 @@ final class ManagedCompleteBlock implements CompleteBlock {
         if (!STATE.compareAndSet(this, GuardState.LIVE, GuardState.CONSUMED)) {
             throw GuardState.misuse("CompleteBlock", blockId, state, operation);
         }
+        consumedTracker = tracker;
         disarm();
     }
 
-    /** Makes a guard consumed by {@link #consume} live again: a batch registration that failed validation. */
+    /**
+     * Makes a guard consumed by {@link #consume} live again: a batch registration that failed validation. The caller
+     * owns the guard again, so it is tracked again (with its original acquisition site) if it was tracked before.
+     */
     void unconsume() {
-        STATE.compareAndSet(this, GuardState.CONSUMED, GuardState.LIVE);
+        if (STATE.compareAndSet(this, GuardState.CONSUMED, GuardState.LIVE)) {
+            LeakTracker t = consumedTracker;
+            consumedTracker = null;
+            if (t != null) {
+                tracker = t.retrack(this);
+            }
+        }
     }
 
     void requireLive(String operation) {

@@ -35,9 +35,25 @@ final class ActiveEntry {
         return primary == null;
     }
 
-    /** Adds a holder; the caller is a holder itself or runs in the drain loop on a live entry. */
+    /** Adds a holder; the caller runs in the drain loop on a live entry. */
     void retain() {
         REFS.incrementAndGet(this);
+    }
+
+    /**
+     * Adds a holder unless the entry is already dead; for a handle's {@code retain()}, which may race a concurrent
+     * (misused) {@code close()} of the same handle that drops the last reference.
+     */
+    boolean tryRetain() {
+        for (; ; ) {
+            int r = refs;
+            if (r <= 0) {
+                return false;
+            }
+            if (REFS.compareAndSet(this, r, r + 1)) {
+                return true;
+            }
+        }
     }
 
     /** Drops a reference unless it is the last one; returns false when the caller must go through the drain loop. */

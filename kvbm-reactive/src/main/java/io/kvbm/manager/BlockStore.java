@@ -68,6 +68,8 @@ final class BlockStore {
     private final FreeList free;
     private final InactiveIndex inactive;
     private final HashMap<SequenceHash, ActiveEntry> activeByHash;
+    /** Once the manager is closed nothing is cached any more: its tier must stop advertising hashes. */
+    private boolean closed;
 
     BlockStore(
             int totalBlocks,
@@ -295,7 +297,7 @@ final class BlockStore {
         entries[id] = null;
         if (entry.isPrimary()) {
             activeByHash.remove(entry.hash);
-            if (evictOnRelease[id]) {
+            if (evictOnRelease[id] || closed) {
                 dropRegistration(id);
                 move(id, PRIMARY, RESET);
                 hashes[id] = null;
@@ -323,6 +325,11 @@ final class BlockStore {
         if (states[id] == PRIMARY || states[id] == DUPLICATE) {
             evictOnRelease[id] = evict;
         }
+    }
+
+    /** Stops caching: from now on every released primary goes to the reset pool. */
+    void close() {
+        closed = true;
     }
 
     /** Drains the inactive pool into the reset pool; returns the hashes dropped, in eviction order. */

@@ -141,7 +141,8 @@ final class DrainLoop {
     }
 
     private void internalError(Throwable t) {
-        Exceptions.throwIfJvmFatal(t);
+        // Even a fatal error is swallowed here: rethrowing would leave the work counter stuck and wedge the manager
+        // for every thread; the error is counted (audits fail on it) and logged.
         internalErrors++;
         try {
             LOG.error("kvbm manager {}: internal error in the drain loop", id, t);
@@ -309,6 +310,7 @@ final class DrainLoop {
             request.fail(new ManagerClosedException(id, "allocation of " + request.n + " block(s)"));
             return;
         }
+        purgeCancelledHeads();
         if (request.n == 0 || (pending.isEmpty() && store.available() >= request.n)) {
             deliver(request);
             return;
@@ -328,6 +330,15 @@ final class DrainLoop {
             // The timeout is decided in the loop, like delivery, so the two can never both happen.
             request.timer = Schedulers.parallel()
                     .schedule(() -> execute(() -> onTimeout(request)), maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Drops waiters cancelled at the head whose removal has not run yet, so they neither block nor count. */
+    private void purgeCancelledHeads() {
+        AllocationRequest<?> head;
+        while ((head = pending.peekFirst()) != null && !head.isRequested()) {
+            pending.pollFirst();
+            head.stopTimer();
         }
     }
 
@@ -405,6 +416,7 @@ final class DrainLoop {
             return;
         }
         closed = true;
+        store.close();
         AllocationRequest<?> waiting;
         while ((waiting = pending.pollFirst()) != null) {
             waiting.stopTimer();

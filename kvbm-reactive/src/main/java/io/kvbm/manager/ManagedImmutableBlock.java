@@ -48,8 +48,11 @@ final class ManagedImmutableBlock implements ImmutableBlock {
     @Override
     public ImmutableBlock retain() {
         requireLive("retain");
-        // Safe outside the loop: this live handle holds a reference, so the count cannot reach zero meanwhile.
-        entry.retain();
+        // This live handle holds a reference, so the count cannot reach zero unless the same handle is being closed
+        // concurrently; tryRetain refuses the dead entry in that case instead of resurrecting it.
+        if (!entry.tryRetain()) {
+            throw GuardState.misuse("ImmutableBlock", entry.blockId, GuardState.CLOSED, "retain");
+        }
         return owner.newHandle(entry);
     }
 

@@ -57,13 +57,21 @@ final class ManagedCompleteBlock implements CompleteBlock {
 
     /** Consumes the guard for registration; throws if it is not live. */
     void consume(String operation) {
-        if (!STATE.compareAndSet(this, GuardState.LIVE, GuardState.CONSUMED)) {
-            throw GuardState.misuse("CompleteBlock", blockId, state, operation);
-        }
+        claim(operation);
         disarm();
     }
 
-    /** Makes a guard consumed by {@link #consume} live again: a batch registration that failed validation. */
+    /**
+     * Consumes the guard but keeps its leak tracker armed, for a batch that may still give it back with
+     * {@link #unconsume()}; the batch calls {@link #disarm()} once it commits.
+     */
+    void claim(String operation) {
+        if (!STATE.compareAndSet(this, GuardState.LIVE, GuardState.CONSUMED)) {
+            throw GuardState.misuse("CompleteBlock", blockId, state, operation);
+        }
+    }
+
+    /** Makes a guard taken by {@link #claim} live again: a batch registration that failed validation. */
     void unconsume() {
         STATE.compareAndSet(this, GuardState.CONSUMED, GuardState.LIVE);
     }
@@ -75,7 +83,7 @@ final class ManagedCompleteBlock implements CompleteBlock {
         }
     }
 
-    private void disarm() {
+    void disarm() {
         LeakTracker t = tracker;
         if (t != null) {
             tracker = null;

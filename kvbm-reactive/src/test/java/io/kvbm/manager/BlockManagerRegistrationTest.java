@@ -243,6 +243,31 @@ class BlockManagerRegistrationTest {
         }
 
         @Test
+        void registerAll_failedBatch_leavesTheBlocksItGaveBackLeakTracked() throws InterruptedException {
+            BlockManager m = TestManagers.create(2); // PARANOID: every guard is tracked
+            failBatchAndDropTheBlocks(m);
+
+            // the closed block is back at once; the other one is unreachable and must be recovered by the detector
+            for (int i = 0; i < 200 && m.stats().leakedBlocks() == 0; i++) {
+                System.gc();
+                Thread.sleep(10); // test thread only
+            }
+
+            assertThat(m.stats().leakedBlocks())
+                    .as("the unconsumed block is still leak-tracked")
+                    .isEqualTo(1);
+            assertThat(m.resetBlocks()).isEqualTo(2);
+        }
+
+        /** In its own frame, so that no local keeps the guards reachable. */
+        private void failBatchAndDropTheBlocks(BlockManager m) {
+            List<CompleteBlock> staged = TestGuards.stage(m, TestTokens.roots(96, 2));
+            Mono<List<ImmutableBlock>> batch = m.registerAll(staged);
+            staged.get(1).close();
+            StepVerifier.create(batch).expectError(IllegalStateException.class).verify(TIMEOUT);
+        }
+
+        @Test
         void registerAll_sameHashTwiceInBatch_allow_secondIsADuplicateOfTheFirst() {
             BlockManager m = TestManagers.create(2);
             SequenceHash hash = TestTokens.roots(92, 1).get(0);

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.subscriber.TestSubscriber;
+import reactor.test.util.RaceTestUtils;
 
 /**
  * The reactive contract of {@link BlockManager#allocate(int)} and its siblings: cold and lazy, strictly FIFO waiting,
@@ -417,6 +418,31 @@ class BlockManagerAllocationTest {
             assertThat(m.pendingAllocations()).isZero();
             next.getReceivedOnNext().get(0).close();
             held.get(1).close();
+        }
+
+        @Test
+        void cancel_racingTheHandOver_everyBlockEndsUpExactlyOnceWithTheWaiterOrInThePool() {
+            BlockManager m = TestManagers.create(3);
+            int rounds = 300;
+            long delivered = 0;
+            for (int i = 0; i < rounds; i++) {
+                List<MutableBlock> held = allocate(m, 3);
+                TestSubscriber<List<MutableBlock>> waiter = TestSubscriber.create();
+                m.allocate(3).subscribe(waiter);
+
+                // not on parallel(): RaceTestUtils spins with Thread.yield, which BlockHound rejects there
+                RaceTestUtils.race(waiter::cancel, () -> closeAll(held));
+
+                if (!waiter.getReceivedOnNext().isEmpty()) {
+                    delivered++;
+                    assertThat(waiter.getReceivedOnNext().get(0)).hasSize(3);
+                    closeAll(waiter.getReceivedOnNext().get(0));
+                }
+                assertThat(m.availableBlocks()).as("round %d", i).isEqualTo(3);
+                assertThat(m.pendingAllocations()).as("round %d", i).isZero();
+            }
+            assertThat(m.stats().allocations()).isEqualTo(3L * rounds + 3L * delivered);
+            assertThat(StoreAudit.violations(m)).isEmpty();
         }
 
         @Test

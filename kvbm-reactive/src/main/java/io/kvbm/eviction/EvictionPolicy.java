@@ -127,7 +127,7 @@ public final class EvictionPolicy {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(factory, "factory");
         if (name.isBlank()) {
-            throw new IllegalArgumentException("name must not be blank");
+            throw new IllegalArgumentException("name must not be blank, got \"" + name + "\"");
         }
         return new EvictionPolicy(name, factory);
     }

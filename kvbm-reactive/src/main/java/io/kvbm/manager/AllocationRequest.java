@@ -10,10 +10,13 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+<<<<<<< HEAD
 import reactor.core.Disposable;
+=======
+import reactor.core.Exceptions;
+>>>>>>> reactive
 import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Operators;
 
 /**
  * One subscription to an allocation {@link Mono}: the request the drain loop serves, parks or fails.
@@ -72,7 +75,15 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
 
     @Override
     public void request(long demand) {
-        if (Operators.validate(demand) && STATE.compareAndSet(this, NEW, REQUESTED)) {
+        if (demand <= 0) {
+            // Rule 3.9: give up the allocation as cancel() does, then signal; winning the state word makes this the
+            // only signal, and a hand-over in progress returns the blocks itself.
+            if (terminate()) {
+                actual.onError(Exceptions.nullOrNegativeRequestException(demand));
+            }
+            return;
+        }
+        if (STATE.compareAndSet(this, NEW, REQUESTED)) {
             loop.execute(this);
         }
     }
@@ -84,10 +95,14 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
 
     @Override
     public void cancel() {
+        terminate();
+    }
+
+    private boolean terminate() {
         for (; ; ) {
             int s = state;
             if (s == DONE || s == CANCELLED) {
-                return;
+                return false;
             }
             if (STATE.compareAndSet(this, s, CANCELLED)) {
                 if (s == REQUESTED) {
@@ -95,7 +110,7 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
                     // nor blocks the head of the line.
                     loop.execute(() -> loop.onCancel(this));
                 }
-                return;
+                return true;
             }
         }
     }

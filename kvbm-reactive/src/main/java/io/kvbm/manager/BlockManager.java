@@ -299,13 +299,16 @@ public final class BlockManager {
                     int consumed = 0;
                     try {
                         for (; consumed < managed.length; consumed++) {
-                            managed[consumed].consume("register");
+                            managed[consumed].claim("register");
                         }
                     } catch (IllegalStateException e) {
                         for (int i = 0; i < consumed; i++) {
-                            managed[i].unconsume();
+                            managed[i].unconsume(); // still leak-tracked: claim() left the tracker armed
                         }
                         throw e;
+                    }
+                    for (ManagedCompleteBlock block : managed) {
+                        block.disarm();
                     }
                     ImmutableBlock[] handles = new ImmutableBlock[managed.length];
                     for (int i = 0; i < managed.length; i++) {

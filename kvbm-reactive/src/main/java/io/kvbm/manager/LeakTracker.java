@@ -39,30 +39,16 @@ final class LeakTracker implements Runnable {
     private Cleaner.@Nullable Cleanable cleanable;
 
     private LeakTracker(DrainLoop loop, int kind, int blockId, @Nullable ActiveEntry entry) {
-        this(loop, kind, blockId, entry, new Throwable("block " + blockId + " was acquired here"));
-    }
-
-    private LeakTracker(DrainLoop loop, int kind, int blockId, @Nullable ActiveEntry entry, Throwable acquiredAt) {
         this.loop = loop;
         this.kind = kind;
         this.blockId = blockId;
         this.entry = entry;
-        this.acquiredAt = acquiredAt;
+        this.acquiredAt = new Throwable("block " + blockId + " was acquired here");
     }
 
     /** Starts tracking {@code guard}; the returned tracker MUST be disarmed when the guard closes or is consumed. */
     static LeakTracker track(Object guard, DrainLoop loop, int kind, int blockId, @Nullable ActiveEntry entry) {
         LeakTracker tracker = new LeakTracker(loop, kind, blockId, entry);
-        tracker.cleanable = CLEANER.register(guard, tracker);
-        return tracker;
-    }
-
-    /**
-     * Tracks {@code guard} again after this tracker was disarmed by a transition that was then undone (the guard is
-     * live again); the new tracker reports this one's acquisition site.
-     */
-    LeakTracker retrack(Object guard) {
-        LeakTracker tracker = new LeakTracker(loop, kind, blockId, entry, acquiredAt);
         tracker.cleanable = CLEANER.register(guard, tracker);
         return tracker;
     }

@@ -20,10 +20,6 @@ final class ManagedCompleteBlock implements CompleteBlock {
     @Nullable
     LeakTracker tracker;
 
-    /** The tracker {@link #consume} disarmed, kept so that {@link #unconsume} can track the live guard again. */
-    @Nullable
-    private LeakTracker consumedTracker;
-
     ManagedCompleteBlock(DrainLoop owner, int blockId, SequenceHash sequenceHash) {
         this.owner = owner;
         this.blockId = blockId;
@@ -61,25 +57,23 @@ final class ManagedCompleteBlock implements CompleteBlock {
 
     /** Consumes the guard for registration; throws if it is not live. */
     void consume(String operation) {
-        if (!STATE.compareAndSet(this, GuardState.LIVE, GuardState.CONSUMED)) {
-            throw GuardState.misuse("CompleteBlock", blockId, state, operation);
-        }
-        consumedTracker = tracker;
+        claim(operation);
         disarm();
     }
 
     /**
-     * Makes a guard consumed by {@link #consume} live again: a batch registration that failed validation. The caller
-     * owns the guard again, so it is tracked again (with its original acquisition site) if it was tracked before.
+     * Consumes the guard but keeps its leak tracker armed, for a batch that may still give it back with
+     * {@link #unconsume()}; the batch calls {@link #disarm()} once it commits.
      */
-    void unconsume() {
-        if (STATE.compareAndSet(this, GuardState.CONSUMED, GuardState.LIVE)) {
-            LeakTracker t = consumedTracker;
-            consumedTracker = null;
-            if (t != null) {
-                tracker = t.retrack(this);
-            }
+    void claim(String operation) {
+        if (!STATE.compareAndSet(this, GuardState.LIVE, GuardState.CONSUMED)) {
+            throw GuardState.misuse("CompleteBlock", blockId, state, operation);
         }
+    }
+
+    /** Makes a guard taken by {@link #claim} live again: a batch registration that failed validation. */
+    void unconsume() {
+        STATE.compareAndSet(this, GuardState.CONSUMED, GuardState.LIVE);
     }
 
     void requireLive(String operation) {
@@ -89,7 +83,7 @@ final class ManagedCompleteBlock implements CompleteBlock {
         }
     }
 
-    private void disarm() {
+    void disarm() {
         LeakTracker t = tracker;
         if (t != null) {
             tracker = null;

@@ -63,6 +63,8 @@ final class MatchFlux extends Flux<ImmutableBlock> implements Scannable {
         private volatile boolean cancelled;
         private volatile ImmutableBlock @Nullable [] found;
         private volatile @Nullable Throwable error;
+        private volatile @Nullable Throwable badRequest; // written before cancelled
+        private boolean badRequestSignalled; // emission-loop only
         private int index; // emission-loop only
         private boolean terminated; // emission-loop only
 
@@ -88,10 +90,17 @@ final class MatchFlux extends Flux<ImmutableBlock> implements Scannable {
 
         @Override
         public void request(long n) {
-            if (Operators.validate(n)) {
-                Operators.addCap(REQUESTED, this, n);
-                drain();
+            if (n <= 0) {
+                // Rule 3.9: cancel, then let the emission loop close what is left and signal the error.
+                if (!cancelled) {
+                    badRequest = Exceptions.nullOrNegativeRequestException(n);
+                    cancelled = true;
+                    drain();
+                }
+                return;
             }
+            Operators.addCap(REQUESTED, this, n);
+            drain();
         }
 
         @Override
@@ -125,6 +134,12 @@ final class MatchFlux extends Flux<ImmutableBlock> implements Scannable {
                         blocks[i].close();
                         blocks[i] = null;
                     }
+                }
+                Throwable bad = badRequest;
+                if (bad != null && !badRequestSignalled) {
+                    // not `terminated`: a lookup still running must find this loop alive to close its handles
+                    badRequestSignalled = true;
+                    actual.onError(bad);
                 }
                 return;
             }

@@ -9,7 +9,6 @@ import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
 import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Operators;
 
 /**
  * A cold {@link Mono} whose every subscription runs one action in the drain loop and emits its result.
@@ -76,7 +75,14 @@ final class StoreMono<T> extends Mono<T> implements Scannable {
 
         @Override
         public void request(long n) {
-            if (Operators.validate(n) && STATE.compareAndSet(this, NEW, REQUESTED)) {
+            if (n <= 0) {
+                // Rule 3.9: end the operation as cancel() does; winning the state word makes this the only signal.
+                if (terminate()) {
+                    actual.onError(Exceptions.nullOrNegativeRequestException(n));
+                }
+                return;
+            }
+            if (STATE.compareAndSet(this, NEW, REQUESTED)) {
                 loop.execute(this);
             }
         }
@@ -108,13 +114,18 @@ final class StoreMono<T> extends Mono<T> implements Scannable {
 
         @Override
         public void cancel() {
+            terminate();
+        }
+
+        /** Moves to CANCELLED unless already terminal; a running action then discards its result. */
+        private boolean terminate() {
             for (; ; ) {
                 int s = state;
                 if (s == DONE || s == CANCELLED) {
-                    return;
+                    return false;
                 }
                 if (STATE.compareAndSet(this, s, CANCELLED)) {
-                    return;
+                    return true;
                 }
             }
         }

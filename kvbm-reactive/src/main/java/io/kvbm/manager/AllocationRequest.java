@@ -10,11 +10,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
-<<<<<<< HEAD
 import reactor.core.Disposable;
-=======
 import reactor.core.Exceptions;
->>>>>>> reactive
 import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
 

@@ -72,7 +72,10 @@ public final class RegistrationHandle implements AutoCloseable {
      */
     public RegistrationHandle retain() {
         requireOpen();
-        entry.retain();
+        // tryRetain, not an increment: a concurrent close() of this same handle may have dropped the last reference
+        if (!entry.tryRetain()) {
+            throw new IllegalStateException("registration handle of " + entry.hash + " is closed");
+        }
         return new RegistrationHandle(entry, null);
     }
 

@@ -51,10 +51,6 @@ final class RegistryEntry {
         }
     }
 
-    void retain() {
-        REFS.incrementAndGet(this);
-    }
-
     void release() {
         if (REFS.decrementAndGet(this) == 0) {
             registry.remove(this);

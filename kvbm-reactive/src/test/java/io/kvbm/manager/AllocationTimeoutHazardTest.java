@@ -17,7 +17,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * Documents a hazard of the advice in {@link BlockManager}'s javadoc to bound waiting with {@code .timeout(...)}:
+ * Documents a hazard of bounding an allocation's wait with Reactor's {@code .timeout(...)}, and its two remedies:
+ * {@link BlockManager#allocate(int, java.time.Duration)} (the timeout is decided inside the manager) and
+ * {@link ReactorHooks#closeDroppedBlocks()}. The hazard:
  * Reactor's timeout operator passes a value that arrives after it fired to {@code Hooks.onNextDropped}, not to the
  * subscriber and not to a discard hook. A block the manager hands over exactly as the timeout fires is therefore
  * delivered (the manager's cancel-vs-delivery protocol correctly counts it as the subscriber's) and then thrown away
@@ -123,6 +125,58 @@ class AllocationTimeoutHazardTest {
         System.out.printf(
                 "timeout vs serving release: %d served, %d timed out, of which %d had their block dropped (%d rounds)%n",
                 served, timedOut, dropped.get(), rounds);
+    }
+
+    @Test
+    void allocate_timeoutFiringAsTheBlockIsDeliveredWithTheHook_blockIsClosedAtOnce() {
+        ReactorHooks.closeDroppedBlocks();
+        BlockManager m = TestManagers.create(1, b -> b.leakDetection(LeakDetection.DISABLED));
+        RecordingSubscriber<MutableBlock> sub = RecordingSubscriber.requesting();
+        subscribeWithTimeoutFiringOnDelivery(m, sub);
+
+        assertThat(sub.error()).isInstanceOf(TimeoutException.class);
+        assertThat(m.resetBlocks())
+                .as("the hook closed the dropped block, no GC needed")
+                .isEqualTo(1);
+        assertThat(m.stats().leakedBlocks()).isZero();
+    }
+
+    /** The same race as above with the manager's own timeout: every round ends with exactly one outcome. */
+    @Test
+    void allocateWithMaxWait_timerRacingTheReleaseThatServesTheWaiter_neverDropsABlock() {
+        Hooks.onNextDropped(value -> {
+            throw new AssertionError("dropped " + value);
+        });
+        BlockManager m = TestManagers.create(1, b -> b.leakDetection(LeakDetection.DISABLED));
+        MutableBlock hog = m.allocate().block();
+        int served = 0;
+        int timedOut = 0;
+        for (int round = 0; round < 5_000; round++) {
+            RecordingSubscriber<java.util.List<MutableBlock>> waiter = RecordingSubscriber.requesting();
+            // a real timer of 0-50 µs against a racing release: both land on parallel() threads
+            m.allocate(1, java.time.Duration.ofNanos(1 + (round % 50) * 1_000L)).subscribe(waiter);
+            MutableBlock release = hog;
+            Races.race(release::close, () -> {});
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!waiter.isTerminated() && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the test thread, not a non-blocking one: BlockHound does not mind
+            }
+            if (waiter.values().isEmpty()) {
+                timedOut++;
+                assertThat(waiter.error()).isInstanceOf(AllocationTimeoutException.class);
+                assertThat(m.resetBlocks())
+                        .as("round %d: the block is back", round)
+                        .isEqualTo(1);
+                hog = m.allocate().block();
+            } else {
+                served++;
+                assertThat(waiter.error()).isNull();
+                hog = waiter.values().get(0).get(0);
+            }
+        }
+        hog.close();
+        assertThat(served + timedOut).isEqualTo(5_000);
+        assertThat(m.resetBlocks()).isEqualTo(1);
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
 
 class BlockRegistryTest {
 
@@ -339,6 +341,52 @@ class BlockRegistryTest {
             assertThat(registry.isPresent(h, StorageTier.G1)).isTrue();
             assertThat(m.resetInactive().block(TIMEOUT)).isEqualTo(1);
             assertThat(registry.isPresent(h, StorageTier.G1)).isFalse();
+        }
+    }
+
+    @Nested
+    class Concurrency {
+
+        @Test
+        void registerAndClose_raceOnOneHash_countsSettleToZero() {
+            List<SequenceHash> hashes = TestTokens.roots(7, 3);
+            RegistrationHandle keeper = registry.register(hashes.get(2), StorageTier.G3);
+
+            List<Integer> done = Flux.range(0, 8)
+                    .parallel(8)
+                    .runOn(Schedulers.parallel(), 1)
+                    .map(rail -> {
+                        StorageTier tier = StorageTier.values()[rail % 2];
+                        for (int i = 0; i < 10_000; i++) {
+                            // Mostly one hot hash: the dead-entry replacement path needs releases and
+                            // registrations of the same hash to overlap.
+                            SequenceHash hash = hashes.get(i % 8 == 0 ? 1 : 0);
+                            RegistrationHandle handle = registry.register(hash, tier);
+                            // Held with a presence mark: no racing release may unregister it or clear the mark.
+                            if (!registry.isPresent(hash, tier) || !registry.isRegistered(hash)) {
+                                throw new AssertionError(hash + " lost its registration while held");
+                            }
+                            registry.lookup(hash, rail % 3 == 0).ifPresent(RegistrationHandle::close);
+                            RegistrationHandle clone = handle.retain();
+                            handle.close();
+                            clone.close();
+                        }
+                        return rail;
+                    })
+                    .sequential()
+                    .collectList()
+                    .block(TIMEOUT);
+
+            assertThat(done).hasSize(8);
+            assertThat(registry.isRegistered(hashes.get(0))).isFalse();
+            assertThat(registry.isRegistered(hashes.get(1))).isFalse();
+            assertThat(registry.registeredCount())
+                    .as("only the keeper's registration")
+                    .isEqualTo(1);
+            assertThat(registry.checkPresence(hashes, StorageTier.G1)).containsOnly(false);
+            assertThat(registry.checkPresence(hashes, StorageTier.G3)).containsExactly(false, false, true);
+            keeper.close();
+            assertThat(registry.registeredCount()).isZero();
         }
     }
 

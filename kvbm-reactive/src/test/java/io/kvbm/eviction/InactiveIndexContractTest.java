@@ -163,7 +163,7 @@ class InactiveIndexContractTest {
     }
 
     @Test
-    void builtIns_areSharedAndNamed() {
+    void builtInPolicies_calledTwice_returnSharedNamedInstances() {
         assertThat(EvictionPolicy.lru()).isSameAs(EvictionPolicy.lru());
         assertThat(EvictionPolicy.lru().name()).isEqualTo("lru");
         assertThat(EvictionPolicy.fifo().name()).isEqualTo("fifo");

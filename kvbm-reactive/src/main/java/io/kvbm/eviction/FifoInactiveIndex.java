@@ -9,8 +9,9 @@ import java.util.Arrays;
  * <p>Each block gets a ticket from a monotonic counter the first time its {@code (hash, blockId)} pair is inserted.
  * A lookup hit removes the block but remembers its ticket, so when the same pair is released again it returns to its
  * original place instead of the most-recent end (contrast {@link LruInactiveIndex}). The memory is per block id and
- * is dropped when the block is evicted or taken, or when the slot comes back with another hash. Victims are the
- * smallest tickets, kept in a binary min-heap indexed by block id: O(log n) insert, remove and evict, no allocation.
+ * is dropped when the block is evicted, taken or {@linkplain #forget forgotten} (released to the reset pool), or when
+ * the slot comes back with another hash. Victims are the smallest tickets, kept in a binary min-heap indexed by block
+ * id: O(log n) insert, remove and evict, no allocation.
  * Tickets come from a counter, never a clock, so two releases in the same instant keep their order (kvbm once keyed
  * its FIFO policy by milliseconds, and colliding keys overwrote each other).
  */
@@ -75,8 +76,16 @@ final class FifoInactiveIndex implements InactiveIndex {
             return false;
         }
         table.remove(hash);
-        forget(blockId);
+        discard(blockId);
         return true;
+    }
+
+    @Override
+    public void forget(int blockId) {
+        // A block still in the index keeps its ticket; one that left for the reset pool must not reclaim it.
+        if (blockId >= 0 && blockId < hashes.length && hashes[blockId] == null) {
+            rememberedHash[blockId] = null;
+        }
     }
 
     @Override
@@ -86,7 +95,7 @@ final class FifoInactiveIndex implements InactiveIndex {
         }
         int id = heap[0];
         table.remove(hashes[id]);
-        forget(id);
+        discard(id);
         return id;
     }
 
@@ -95,7 +104,7 @@ final class FifoInactiveIndex implements InactiveIndex {
         return size;
     }
 
-    private void forget(int id) {
+    private void discard(int id) {
         hashes[id] = null;
         rememberedHash[id] = null;
         removeFromHeap(id);

@@ -65,6 +65,17 @@ public interface InactiveIndex {
     boolean take(SequenceHash hash, int blockId);
 
     /**
+     * Tells the index that a block it handed out through {@link #remove} will not come back: its last holder released
+     * it to the reset pool (evict-on-release), so the slot's next registration is a new cache entry even if it has
+     * the same hash. An index that remembers blocks across hits (to keep their place) must forget this one.
+     *
+     * <p>The default does nothing, which is right for indices that forget a block when {@link #remove} returns it.
+     *
+     * @param blockId the id of a block that is not in the index
+     */
+    default void forget(int blockId) {}
+
+    /**
      * Removes the next victim in policy order.
      *
      * @return its block id, or {@link #NO_BLOCK} if the index is empty

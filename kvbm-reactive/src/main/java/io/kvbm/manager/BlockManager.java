@@ -571,7 +571,8 @@ public final class BlockManager {
                 loop.inflightImmutable(),
                 c.get(StoreCounters.RESET_POOL),
                 c.get(StoreCounters.INACTIVE_POOL),
-                c.get(StoreCounters.PENDING));
+                c.get(StoreCounters.PENDING),
+                c.get(StoreCounters.ALLOCATE_ROLLBACKS));
     }
 
     @Override

@@ -23,6 +23,8 @@ package io.kvbm.manager;
  * @param resetPoolSize blocks in the reset pool
  * @param inactivePoolSize blocks cached in the inactive pool
  * @param pendingAllocations allocations waiting for blocks
+ * @param allocateRollbacks allocations undone because the eviction policy's index yielded fewer victims than it
+ *     reported (kvbm's {@code allocate_atomic_rollback} audit counter); always 0 with the built-in policies
  */
 public record BlockManagerStats(
         long allocations,
@@ -41,4 +43,5 @@ public record BlockManagerStats(
         long inflightImmutable,
         long resetPoolSize,
         long inactivePoolSize,
-        long pendingAllocations) {}
+        long pendingAllocations,
+        long allocateRollbacks) {}

@@ -298,6 +298,8 @@ final class BlockStore {
         if (entry.isPrimary()) {
             activeByHash.remove(entry.hash);
             if (evictOnRelease[id] || closed) {
+                // The block may have come out of the inactive index; it leaves the cache for good now.
+                inactive.forget(id);
                 dropRegistration(id);
                 move(id, PRIMARY, RESET);
                 hashes[id] = null;

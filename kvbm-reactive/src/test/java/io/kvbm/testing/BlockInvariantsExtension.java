@@ -6,8 +6,9 @@ import io.kvbm.manager.BlockManager;
 import io.kvbm.manager.StoreAudit;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestInstanceFactoryContext;
+import org.junit.jupiter.api.extension.TestInstancePreConstructCallback;
 
 /**
  * Checks the books of every manager a test created through {@link TestManagers}, after the test (Caffeine's
@@ -17,11 +18,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Tests that deliberately end with blocks held (for example to test leak detection) annotate themselves with
  * {@link HeldBlocksAllowed}.
  */
-public final class BlockInvariantsExtension implements BeforeEachCallback, AfterEachCallback {
+public final class BlockInvariantsExtension implements TestInstancePreConstructCallback, AfterEachCallback {
 
+    /**
+     * Forgets managers of earlier, unchecked code before the test's (outermost) instance is built, not in
+     * {@code beforeEach}: JUnit constructs the instance first, and a manager created by a field initializer would
+     * otherwise be forgotten before its test ran and never be checked.
+     */
     @Override
-    public void beforeEach(ExtensionContext context) {
-        TestManagers.drainCreated(); // managers of earlier, unchecked tests are not this test's business
+    public void preConstructTestInstance(TestInstanceFactoryContext factoryContext, ExtensionContext context) {
+        if (factoryContext.getOuterInstance().isEmpty()) {
+            TestManagers.drainCreated();
+        }
     }
 
     @Override

@@ -27,7 +27,10 @@ public final class TestManagers {
 
     private TestManagers() {}
 
-    /** A G1 manager of {@code blockCount} blocks of {@link #BLOCK_SIZE} tokens, LRU eviction, ALLOW duplicates. */
+    /**
+     * A G1 manager of {@code blockCount} blocks of {@link #BLOCK_SIZE} tokens, LRU eviction, ALLOW duplicates, on a
+     * private registry with a small frequency tracker.
+     */
     public static BlockManager create(int blockCount) {
         return create(blockCount, b -> {});
     }
@@ -45,6 +48,13 @@ public final class TestManagers {
         });
     }
 
+    /** A registry with a TinyLFU tracker of 8 KiB: tests build thousands of managers. */
+    private static BlockRegistry smallTrackedRegistry() {
+        return BlockRegistry.builder()
+                .frequencyTracker(FrequencyTracker.tinyLfu(1024))
+                .build();
+    }
+
     /** A registry with a small TinyLFU frequency tracker. */
     public static BlockRegistry trackedRegistry() {
         return BlockRegistry.builder()
@@ -55,6 +65,7 @@ public final class TestManagers {
     /** A manager customized by {@code config}, starting from the test defaults. */
     public static BlockManager create(int blockCount, Consumer<BlockManager.Builder> config) {
         BlockManager.Builder builder = BlockManager.builder()
+                .registry(smallTrackedRegistry()) // so that any policy, multiLru included, can be configured
                 .blockCount(blockCount)
                 .blockSize(BLOCK_SIZE)
                 .tier(StorageTier.G1)

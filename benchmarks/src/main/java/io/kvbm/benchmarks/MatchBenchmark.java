@@ -52,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class MatchBenchmark {
 
-    @Param({"lru", "fifo", "multiLru"})
+    @Param({"lineage", "lineageFifo", "lru", "fifo", "multiLru"})
     String policy;
 
     @Param({"8", "32", "128"})

@@ -15,6 +15,10 @@ final class Policies {
                 return EvictionPolicy.fifo();
             case "multiLru":
                 return EvictionPolicy.multiLru();
+            case "lineage":
+                return EvictionPolicy.lineage();
+            case "lineageFifo":
+                return EvictionPolicy.lineageFifo();
             default:
                 throw new IllegalArgumentException("unknown policy " + name);
         }

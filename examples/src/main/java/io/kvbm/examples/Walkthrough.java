@@ -114,8 +114,13 @@ public final class Walkthrough {
         waiting.subscribe();
         step("allocateWithEvictions(" + want + ") waits: " + manager.pendingAllocations() + " allocation pending, "
                 + manager.availableBlocks() + " blocks available");
-        matchedB.forEach(ImmutableBlock::close);
-        registeredB.forEach(ImmutableBlock::close);
+        // Release tail first: with the lineage policy a block's cached ancestors stay protected while it is released.
+        for (int i = registeredB.size() - 1; i >= 0; i--) {
+            registeredB.get(i).close();
+        }
+        for (int i = matchedB.size() - 1; i >= 0; i--) {
+            matchedB.get(i).close();
+        }
         Allocation served = waiting.block(WAIT);
         step("request B closes its blocks, which serves the waiting allocation on this thread: " + ids(served.blocks())
                 + "; evicted from the cache: " + served.evicted());

@@ -44,9 +44,16 @@ import reactor.core.publisher.Mono;
  * All methods are thread-safe and non-blocking. State changes run one at a time in the manager's drain loop, on the
  * calling thread when the manager is idle and otherwise on whichever thread owns the loop at that moment; subscribers
  * are therefore signalled on the subscribing thread, on a thread that released blocks (waking a waiting allocation),
- * or on another caller's thread. Use {@code publishOn} to move the work that follows to a scheduler of your choice.
- * Callbacks that re-enter the manager (closing a block from {@code onNext}) are queued, never recursed. The
- * accessors ({@link #availableBlocks()}...) read values the loop publishes and never wait.
+ * on another caller's thread, on the timer thread of {@link #allocate(int, Duration)}, or on the leak detector's
+ * cleaner thread when it returns a leaked block. Use {@code publishOn} to move the work that follows to a scheduler
+ * of your choice. Callbacks that re-enter the manager (closing a block from {@code onNext}) are queued, never recursed.
+ *
+ * <p>Two consequences. A call that finds the loop busy returns before its operation ran: after {@code close()} of a
+ * guard returns, the accessors ({@link #availableBlocks()}...) may not show the release yet if another thread owns
+ * the loop; they catch up as soon as it gets there, and subscribing to any operation of this manager observes it.
+ * And a subscriber MUST NOT block waiting for this manager inside a signal of this manager (for example
+ * {@code block()} on an allocation inside {@code onNext}): the operation it waits for is queued behind the signal that
+ * is waiting, so it would never run.
  *
  * <h2>Allocation and backpressure</h2>
  *

@@ -441,7 +441,11 @@ class BlockManagerAllocationTest {
                 assertThat(m.availableBlocks()).as("round %d", i).isEqualTo(3);
                 assertThat(m.pendingAllocations()).as("round %d", i).isZero();
             }
-            assertThat(m.stats().allocations()).isEqualTo(3L * rounds + 3L * delivered);
+            // A cancel that lands while the loop is taking the blocks (CLAIMED) wins: the blocks were allocated and
+            // are given straight back, so they count as allocations although the waiter never saw them.
+            long allocations = m.stats().allocations();
+            assertThat(allocations).isBetween(3L * rounds + 3L * delivered, 6L * rounds);
+            assertThat(allocations % 3).isZero();
             assertThat(StoreAudit.violations(m)).isEmpty();
         }
 

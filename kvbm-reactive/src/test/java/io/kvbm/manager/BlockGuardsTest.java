@@ -1,9 +1,9 @@
 package io.kvbm.manager;
 
-import static io.kvbm.manager.ManagerMatrix.assertStates;
-import static io.kvbm.manager.ManagerMatrix.chain;
-import static io.kvbm.manager.ManagerMatrix.counts;
+import static io.kvbm.manager.StoreAudit.assertStates;
+import static io.kvbm.manager.StoreAudit.counts;
 import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestTokens.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -247,7 +247,7 @@ class BlockGuardsTest {
 
             List<ImmutableBlock> handles = m.registerAll(staged).block(TIMEOUT);
             assertThat(handles).hasSize(2);
-            ManagerMatrix.closeHandles(handles);
+            TestBlocks.closeAll(handles);
         }
 
         @Test

@@ -1,8 +1,8 @@
 package io.kvbm.manager;
 
-import static io.kvbm.testing.TestGuards.TIMEOUT;
-import static io.kvbm.testing.TestGuards.allocate;
-import static io.kvbm.testing.TestGuards.closeAll;
+import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestBlocks.allocate;
+import static io.kvbm.testing.TestBlocks.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.block.ImmutableBlock;
@@ -11,7 +11,7 @@ import io.kvbm.block.StorageTier;
 import io.kvbm.block.WeakBlock;
 import io.kvbm.frequency.FrequencyTracker;
 import io.kvbm.registry.BlockRegistry;
-import io.kvbm.testing.TestGuards;
+import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
@@ -39,7 +39,7 @@ class BlockManagerLookupTest {
         void match_notSubscribed_looksUpNothing() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain);
+            TestBlocks.cache(m, chain);
 
             m.match(chain);
 
@@ -51,7 +51,7 @@ class BlockManagerLookupTest {
         void match_withBackpressure_looksUpAtSubscriptionAndEmitsOnlyWhatIsRequested() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain);
+            TestBlocks.cache(m, chain);
 
             StepVerifier.create(m.match(chain), 0)
                     .expectSubscription()
@@ -84,7 +84,7 @@ class BlockManagerLookupTest {
         void match_cancelledAfterPartialDelivery_closesTheUndeliveredHandles() {
             BlockManager m = TestManagers.create(4);
             List<SequenceHash> chain = TestTokens.chain(0, 4);
-            TestGuards.cache(m, chain);
+            TestBlocks.cache(m, chain);
 
             StepVerifier.create(m.match(chain), 0)
                     .thenRequest(1)
@@ -101,7 +101,7 @@ class BlockManagerLookupTest {
         void match_cancelledBeforeAnyRequest_closesEveryHandle() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> chain = TestTokens.chain(0, 2);
-            List<ImmutableBlock> held = TestGuards.register(m, chain);
+            List<ImmutableBlock> held = TestBlocks.register(m, chain);
 
             StepVerifier.create(m.match(chain), 0).thenCancel().verify(TIMEOUT);
 
@@ -116,7 +116,7 @@ class BlockManagerLookupTest {
         void match_takeFirst_closesTheRest() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain);
+            TestBlocks.cache(m, chain);
 
             StepVerifier.create(m.match(chain).take(1))
                     .consumeNextWith(ImmutableBlock::close)
@@ -139,7 +139,7 @@ class BlockManagerLookupTest {
         void match_firstHashMisses_completesEmptyWithoutDemand() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> chain = TestTokens.chain(0, 2);
-            TestGuards.cache(m, chain.subList(1, 2));
+            TestBlocks.cache(m, chain.subList(1, 2));
 
             StepVerifier.create(m.match(chain), 0).expectSubscription().verifyComplete();
 
@@ -150,7 +150,7 @@ class BlockManagerLookupTest {
         void match_missInTheMiddle_stopsThereEvenIfLaterHashesAreCached() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, List.of(chain.get(0), chain.get(2)));
+            TestBlocks.cache(m, List.of(chain.get(0), chain.get(2)));
 
             StepVerifier.create(m.match(chain))
                     .assertNext(b -> {
@@ -170,11 +170,11 @@ class BlockManagerLookupTest {
         void match_resubscribed_performsAFreshLookup() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain.subList(0, 1));
+            TestBlocks.cache(m, chain.subList(0, 1));
             Flux<ImmutableBlock> match = m.match(chain);
 
             StepVerifier.create(match).consumeNextWith(ImmutableBlock::close).verifyComplete();
-            TestGuards.cache(m, chain.subList(1, 2));
+            TestBlocks.cache(m, chain.subList(1, 2));
             StepVerifier.create(match.doOnNext(ImmutableBlock::close))
                     .expectNextCount(2)
                     .verifyComplete();
@@ -185,7 +185,7 @@ class BlockManagerLookupTest {
         void match_activeBlock_sharesItWithoutChangingAvailability() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> chain = TestTokens.chain(0, 1);
-            ImmutableBlock held = TestGuards.register(m, chain).get(0);
+            ImmutableBlock held = TestBlocks.register(m, chain).get(0);
 
             StepVerifier.create(m.match(chain))
                     .assertNext(b -> {
@@ -210,7 +210,7 @@ class BlockManagerLookupTest {
                     BlockRegistry.builder().frequencyTracker(tracker).build();
             BlockManager m = TestManagers.create(3, registry, StorageTier.G1);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain.subList(0, 2));
+            TestBlocks.cache(m, chain.subList(0, 2));
             assertThat(tracker.total()).as("one touch per new registration").isEqualTo(2);
 
             StepVerifier.create(m.match(chain).doOnNext(ImmutableBlock::close))
@@ -230,7 +230,7 @@ class BlockManagerLookupTest {
         void scan_notSubscribed_looksUpNothing() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> hashes = TestTokens.roots(51, 2);
-            TestGuards.cache(m, hashes);
+            TestBlocks.cache(m, hashes);
 
             m.scan(hashes);
 
@@ -241,7 +241,7 @@ class BlockManagerLookupTest {
         void scan_missInTheMiddle_findsEveryHitInInputOrder() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> h = TestTokens.roots(52, 3);
-            TestGuards.cache(m, List.of(h.get(2), h.get(0)));
+            TestBlocks.cache(m, List.of(h.get(2), h.get(0)));
 
             StepVerifier.create(m.scan(h))
                     .assertNext(hits -> {
@@ -257,7 +257,7 @@ class BlockManagerLookupTest {
         void scan_repeatedHashes_looksEachUpOnce() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> h = TestTokens.roots(53, 2);
-            TestGuards.cache(m, h);
+            TestBlocks.cache(m, h);
 
             StepVerifier.create(m.scan(List.of(h.get(1), h.get(0), h.get(1), h.get(1))))
                     .assertNext(hits -> {
@@ -285,7 +285,7 @@ class BlockManagerLookupTest {
             BlockManager m = TestManagers.create(
                     2, BlockRegistry.builder().frequencyTracker(tracker).build(), StorageTier.G1);
             List<SequenceHash> h = TestTokens.roots(55, 2);
-            TestGuards.cache(m, h);
+            TestBlocks.cache(m, h);
 
             StepVerifier.create(m.scan(h, false))
                     .consumeNextWith(hits -> closeAll(hits.values()))
@@ -310,7 +310,7 @@ class BlockManagerLookupTest {
         @Test
         void scan_cancelledBeforeRequest_looksUpNothing() {
             BlockManager m = TestManagers.create(1);
-            TestGuards.cache(m, TestTokens.roots(56, 1));
+            TestBlocks.cache(m, TestTokens.roots(56, 1));
 
             StepVerifier.create(m.scan(TestTokens.roots(56, 1)), 0).thenCancel().verify(TIMEOUT);
 
@@ -322,7 +322,7 @@ class BlockManagerLookupTest {
         void scan_resubscribed_performsAFreshLookup() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> h = TestTokens.roots(57, 2);
-            TestGuards.cache(m, h.subList(0, 1));
+            TestBlocks.cache(m, h.subList(0, 1));
             Mono<Map<SequenceHash, ImmutableBlock>> scan = m.scan(h);
 
             StepVerifier.create(scan)
@@ -331,7 +331,7 @@ class BlockManagerLookupTest {
                         closeAll(hits.values());
                     })
                     .verifyComplete();
-            TestGuards.cache(m, h.subList(1, 2));
+            TestBlocks.cache(m, h.subList(1, 2));
             StepVerifier.create(scan)
                     .assertNext(hits -> {
                         assertThat(hits).hasSize(2);
@@ -348,7 +348,7 @@ class BlockManagerLookupTest {
         void upgrade_whileHeld_returnsAnotherHandleToTheSameBlock() {
             BlockManager m = TestManagers.create(2);
             ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(61, 1)).get(0);
+                    TestBlocks.register(m, TestTokens.roots(61, 1)).get(0);
             WeakBlock weak = held.downgrade();
 
             StepVerifier.create(weak.upgrade())
@@ -365,7 +365,7 @@ class BlockManagerLookupTest {
         void upgrade_afterLastRelease_resurrectsTheCachedBlock() {
             BlockManager m = TestManagers.create(2);
             ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(62, 1)).get(0);
+                    TestBlocks.register(m, TestTokens.roots(62, 1)).get(0);
             WeakBlock weak = held.downgrade();
             held.close();
             assertThat(m.inactiveBlocks()).isEqualTo(1);
@@ -387,7 +387,7 @@ class BlockManagerLookupTest {
         void upgrade_afterEviction_completesEmpty() {
             BlockManager m = TestManagers.create(2);
             ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(63, 1)).get(0);
+                    TestBlocks.register(m, TestTokens.roots(63, 1)).get(0);
             WeakBlock weak = held.downgrade();
             held.close();
             List<MutableBlock> all = allocate(m, 2); // evicts the cached block
@@ -401,7 +401,7 @@ class BlockManagerLookupTest {
         void upgrade_afterResetInactive_completesEmpty() {
             BlockManager m = TestManagers.create(2);
             ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(64, 1)).get(0);
+                    TestBlocks.register(m, TestTokens.roots(64, 1)).get(0);
             WeakBlock weak = held.downgrade();
             held.close();
             StepVerifier.create(m.resetInactive()).expectNext(1).verifyComplete();
@@ -415,7 +415,7 @@ class BlockManagerLookupTest {
             BlockManager m = TestManagers.create(
                     1, BlockRegistry.builder().frequencyTracker(tracker).build(), StorageTier.G1);
             ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(65, 1)).get(0);
+                    TestBlocks.register(m, TestTokens.roots(65, 1)).get(0);
             WeakBlock weak = held.downgrade();
             held.close();
 
@@ -430,7 +430,7 @@ class BlockManagerLookupTest {
         void upgrade_cancelledBeforeRequest_resurrectsNothing() {
             BlockManager m = TestManagers.create(1);
             ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(66, 1)).get(0);
+                    TestBlocks.register(m, TestTokens.roots(66, 1)).get(0);
             WeakBlock weak = held.downgrade();
             held.close();
 
@@ -447,7 +447,7 @@ class BlockManagerLookupTest {
         void resetInactive_dropsOnlyCachedBlocksAndEmitsTheirNumber() {
             BlockManager m = TestManagers.create(4);
             List<SequenceHash> h = TestTokens.roots(71, 3);
-            List<ImmutableBlock> handles = TestGuards.register(m, h);
+            List<ImmutableBlock> handles = TestBlocks.register(m, h);
             handles.get(1).close();
             handles.get(2).close();
 
@@ -466,7 +466,7 @@ class BlockManagerLookupTest {
         @Test
         void resetInactive_notSubscribed_dropsNothing() {
             BlockManager m = TestManagers.create(1);
-            TestGuards.cache(m, TestTokens.roots(72, 1));
+            TestBlocks.cache(m, TestTokens.roots(72, 1));
 
             m.resetInactive();
 

@@ -429,12 +429,7 @@ class BlockManagerInvariantsTest {
                             .hasMessageContaining("rolled back"))
                     .verify(TIMEOUT);
 
-            assertThat(assertBooks(m)).containsExactly(before);
-            assertThat(m.stats())
-                    .usingRecursiveComparison()
-                    .ignoringFields("allocateRollbacks")
-                    .isEqualTo(statsBefore);
-            assertThat(m.stats().allocateRollbacks()).isEqualTo(1);
+            assertRolledBackOnce(m, before, statsBefore);
             index.get().victimsAllowed = Integer.MAX_VALUE;
             List<MutableBlock> next = m.allocate(2).block(TIMEOUT);
             assertThat(ids(next)).as("reset pool order restored").containsExactly(4, 5);
@@ -456,12 +451,7 @@ class BlockManagerInvariantsTest {
                     .expectError(IllegalStateException.class)
                     .verify(TIMEOUT);
 
-            assertThat(assertBooks(m)).containsExactly(before);
-            assertThat(m.stats())
-                    .usingRecursiveComparison()
-                    .ignoringFields("allocateRollbacks")
-                    .isEqualTo(statsBefore);
-            assertThat(m.stats().allocateRollbacks()).isEqualTo(1);
+            assertRolledBackOnce(m, before, statsBefore);
             assertThat(m.registry().checkPresence(cached, StorageTier.G1)).containsOnly(true);
             index.get().victimsAllowed = Integer.MAX_VALUE;
             Allocation next = m.allocateWithEvictions(4).block(TIMEOUT);
@@ -531,7 +521,7 @@ class BlockManagerInvariantsTest {
             BlockManager m = TestManagers.create(2, DuplicationPolicy.REJECT, EvictionPolicy.lru());
             SequenceHash h = chain(0, 1).get(0);
             ImmutableBlock first = TestBlocks.register(m, h);
-            CompleteBlock loser = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock loser = TestBlocks.stage(m, h);
 
             ImmutableBlock second = m.register(loser).block(TIMEOUT);
 
@@ -603,7 +593,7 @@ class BlockManagerInvariantsTest {
             ImmutableBlock original = TestBlocks.register(m, h);
             int cachedId = original.blockId();
             original.close();
-            CompleteBlock staged = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, h);
 
             ImmutableBlock handle = m.register(staged).block(TIMEOUT);
 
@@ -620,6 +610,19 @@ class BlockManagerInvariantsTest {
             assertThat(ids(matched)).as("the cached primary survives").containsExactly(cachedId);
             TestBlocks.closeAll(matched);
         }
+    }
+
+    /**
+     * Asserts that a failed allocation changed nothing: the books are {@code booksBefore} and every statistic is as in
+     * {@code statsBefore}, except that the manager counted its first rollback.
+     */
+    private static void assertRolledBackOnce(BlockManager m, int[] booksBefore, BlockManagerStats statsBefore) {
+        assertThat(assertBooks(m)).containsExactly(booksBefore);
+        assertThat(m.stats())
+                .usingRecursiveComparison()
+                .ignoringFields("allocateRollbacks")
+                .isEqualTo(statsBefore);
+        assertThat(m.stats().allocateRollbacks()).isEqualTo(1);
     }
 
     /** A manager of {@code blockCount} blocks on a {@link ShortChangingIndex}, which it publishes in {@code index}. */

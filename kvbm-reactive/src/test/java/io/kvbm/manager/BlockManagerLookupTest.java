@@ -344,11 +344,19 @@ class BlockManagerLookupTest {
     @Nested
     class Upgrade {
 
+        /** Registers a fresh root hash, releases it to the inactive pool and returns a weak reference to it. */
+        private WeakBlock cachedWeakBlock(BlockManager m, long seed) {
+            ImmutableBlock held =
+                    TestBlocks.register(m, TestTokens.roots(seed, 1).get(0));
+            WeakBlock weak = held.downgrade();
+            held.close();
+            return weak;
+        }
+
         @Test
         void upgrade_whileHeld_returnsAnotherHandleToTheSameBlock() {
             BlockManager m = TestManagers.create(2);
-            ImmutableBlock held =
-                    TestBlocks.register(m, TestTokens.roots(61, 1)).get(0);
+            ImmutableBlock held = TestBlocks.register(m, TestTokens.roots(61, 1).get(0));
             WeakBlock weak = held.downgrade();
 
             StepVerifier.create(weak.upgrade())
@@ -364,10 +372,7 @@ class BlockManagerLookupTest {
         @Test
         void upgrade_afterLastRelease_resurrectsTheCachedBlock() {
             BlockManager m = TestManagers.create(2);
-            ImmutableBlock held =
-                    TestBlocks.register(m, TestTokens.roots(62, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 62);
             assertThat(m.inactiveBlocks()).isEqualTo(1);
 
             Mono<ImmutableBlock> upgrade = weak.upgrade();
@@ -386,10 +391,7 @@ class BlockManagerLookupTest {
         @Test
         void upgrade_afterEviction_completesEmpty() {
             BlockManager m = TestManagers.create(2);
-            ImmutableBlock held =
-                    TestBlocks.register(m, TestTokens.roots(63, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 63);
             List<MutableBlock> all = allocate(m, 2); // evicts the cached block
 
             StepVerifier.create(weak.upgrade()).verifyComplete();
@@ -400,10 +402,7 @@ class BlockManagerLookupTest {
         @Test
         void upgrade_afterResetInactive_completesEmpty() {
             BlockManager m = TestManagers.create(2);
-            ImmutableBlock held =
-                    TestBlocks.register(m, TestTokens.roots(64, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 64);
             StepVerifier.create(m.resetInactive()).expectNext(1).verifyComplete();
 
             StepVerifier.create(weak.upgrade()).verifyComplete();
@@ -414,10 +413,7 @@ class BlockManagerLookupTest {
             CountingTracker tracker = new CountingTracker();
             BlockManager m = TestManagers.create(
                     1, BlockRegistry.builder().frequencyTracker(tracker).build(), StorageTier.G1);
-            ImmutableBlock held =
-                    TestBlocks.register(m, TestTokens.roots(65, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 65);
 
             StepVerifier.create(weak.upgrade())
                     .consumeNextWith(ImmutableBlock::close)
@@ -429,10 +425,7 @@ class BlockManagerLookupTest {
         @Test
         void upgrade_cancelledBeforeRequest_resurrectsNothing() {
             BlockManager m = TestManagers.create(1);
-            ImmutableBlock held =
-                    TestBlocks.register(m, TestTokens.roots(66, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 66);
 
             StepVerifier.create(weak.upgrade(), 0).thenCancel().verify(TIMEOUT);
 

@@ -50,7 +50,7 @@ class BlockManagerRegistrationTest {
         void register_emitsAHandleWithTheStagedIdAndHash() {
             BlockManager m = TestManagers.create(2);
             SequenceHash hash = TestTokens.roots(82, 1).get(0);
-            CompleteBlock staged = TestBlocks.stage(m, List.of(hash)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, hash);
 
             StepVerifier.create(m.register(staged))
                     .assertNext(b -> {
@@ -131,8 +131,8 @@ class BlockManagerRegistrationTest {
         void register_rejectPolicy_emitsTheExistingPrimaryAndFreesTheStagedSlotAtOnce() {
             BlockManager m = TestManagers.create(2, DuplicationPolicy.REJECT, EvictionPolicy.lru());
             SequenceHash hash = TestTokens.roots(86, 1).get(0);
-            ImmutableBlock primary = TestBlocks.register(m, List.of(hash)).get(0);
-            CompleteBlock second = TestBlocks.stage(m, List.of(hash)).get(0);
+            ImmutableBlock primary = TestBlocks.register(m, hash);
+            CompleteBlock second = TestBlocks.stage(m, hash);
 
             StepVerifier.create(m.register(second))
                     .assertNext(b -> {
@@ -159,8 +159,8 @@ class BlockManagerRegistrationTest {
         void register_allowPolicy_createsADuplicateThatPinsThePrimary() {
             BlockManager m = TestManagers.create(2);
             SequenceHash hash = TestTokens.roots(87, 1).get(0);
-            ImmutableBlock primary = TestBlocks.register(m, List.of(hash)).get(0);
-            CompleteBlock second = TestBlocks.stage(m, List.of(hash)).get(0);
+            ImmutableBlock primary = TestBlocks.register(m, hash);
+            CompleteBlock second = TestBlocks.stage(m, hash);
 
             ImmutableBlock duplicate = m.register(second).block(TIMEOUT);
 
@@ -180,7 +180,7 @@ class BlockManagerRegistrationTest {
                 BlockManager m = TestManagers.create(2, policy, EvictionPolicy.lru());
                 SequenceHash hash = TestTokens.roots(88, 1).get(0);
                 TestBlocks.cache(m, List.of(hash));
-                CompleteBlock second = TestBlocks.stage(m, List.of(hash)).get(0);
+                CompleteBlock second = TestBlocks.stage(m, hash);
 
                 ImmutableBlock handle = m.register(second).block(TIMEOUT);
 

@@ -48,6 +48,11 @@ public final class TestBlocks {
         return staged;
     }
 
+    /** Allocates one block and stages it with {@code hash}; the caller owns the staged block. */
+    public static CompleteBlock stage(BlockManager manager, SequenceHash hash) {
+        return stage(manager, List.of(hash)).get(0);
+    }
+
     /** Allocates, stages and registers one block per hash in one {@code registerAll}; the caller owns the handles. */
     public static List<ImmutableBlock> register(BlockManager manager, List<SequenceHash> hashes) {
         return manager.registerAll(stage(manager, hashes)).block(TIMEOUT);

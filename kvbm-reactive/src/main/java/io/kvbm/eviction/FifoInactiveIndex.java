@@ -14,26 +14,20 @@ import io.kvbm.tokens.SequenceHash;
  * Tickets come from a counter, never a clock, so two releases in the same instant keep their order (kvbm once keyed
  * its FIFO policy by milliseconds, and colliding keys overwrote each other).
  */
-final class FifoInactiveIndex implements InactiveIndex {
+final class FifoInactiveIndex extends TableIndex {
 
-    private final BlockIdTable table;
-    private final SequenceHash[] hashes; // non-null while the block is in the index
     private final SequenceHash[] rememberedHash; // the pair whose ticket a re-insert may reuse
     private final TicketHeap heap; // block ids by ticket; a block's ticket outlives its stay in the heap
     private long nextTicket;
 
     FifoInactiveIndex(int blockCount) {
-        this.table = new BlockIdTable(blockCount);
-        this.hashes = new SequenceHash[blockCount];
+        super(blockCount);
         this.rememberedHash = new SequenceHash[blockCount];
         this.heap = new TicketHeap(blockCount, blockCount);
     }
 
     @Override
-    public void insert(SequenceHash hash, int blockId) {
-        IndexChecks.checkInsert(hashes, blockId);
-        table.put(hash, blockId);
-        hashes[blockId] = hash;
+    void enqueue(int blockId, SequenceHash hash) {
         if (!hash.equals(rememberedHash[blockId])) {
             heap.setTicket(blockId, nextTicket++);
             rememberedHash[blockId] = hash;
@@ -42,28 +36,17 @@ final class FifoInactiveIndex implements InactiveIndex {
     }
 
     @Override
-    public int remove(SequenceHash hash) {
-        int id = table.remove(hash);
-        if (id != NO_BLOCK) {
-            hashes[id] = null;
-            heap.remove(id); // keep rememberedHash: a hit must not refresh the block's place
+    void dequeue(int blockId, boolean hit) {
+        heap.remove(blockId);
+        if (!hit) {
+            rememberedHash[blockId] = null; // a hit keeps it: it must not refresh the block's place
         }
-        return id;
     }
 
     @Override
-    public boolean has(SequenceHash hash) {
-        return table.get(hash) != NO_BLOCK;
-    }
-
-    @Override
-    public boolean take(SequenceHash hash, int blockId) {
-        if (!IndexChecks.holds(hashes, hash, blockId)) {
-            return false;
-        }
-        table.remove(hash);
-        discard(blockId);
-        return true;
+    int victim() {
+        int id = heap.peek();
+        return id == TicketHeap.NONE ? NO_BLOCK : id;
     }
 
     @Override
@@ -72,28 +55,6 @@ final class FifoInactiveIndex implements InactiveIndex {
         if (blockId >= 0 && blockId < hashes.length && hashes[blockId] == null) {
             rememberedHash[blockId] = null;
         }
-    }
-
-    @Override
-    public int evict() {
-        int id = heap.peek();
-        if (id == TicketHeap.NONE) {
-            return NO_BLOCK;
-        }
-        table.remove(hashes[id]);
-        discard(id);
-        return id;
-    }
-
-    @Override
-    public int size() {
-        return heap.size();
-    }
-
-    private void discard(int id) {
-        hashes[id] = null;
-        rememberedHash[id] = null;
-        heap.remove(id);
     }
 
     @Override

@@ -208,12 +208,7 @@ final class LineageInactiveIndex implements InactiveIndex {
     @Override
     public int remove(SequenceHash hash) {
         int n = find(hash);
-        if (n == NIL) {
-            return NO_BLOCK;
-        }
-        int id = blockIds[n];
-        removeNode(n);
-        return id;
+        return n == NIL ? NO_BLOCK : removeNode(n);
     }
 
     @Override
@@ -237,12 +232,7 @@ final class LineageInactiveIndex implements InactiveIndex {
     @Override
     public int evict() {
         int n = leaves.victim();
-        if (n == NIL) {
-            return NO_BLOCK;
-        }
-        int id = blockIds[n];
-        removeNode(n);
-        return id;
+        return n == NIL ? NO_BLOCK : removeNode(n);
     }
 
     @Override
@@ -309,20 +299,22 @@ final class LineageInactiveIndex implements InactiveIndex {
         parent[n] = p;
     }
 
-    /** Takes REAL node {@code n} out of the cache, then prunes the ghosts it leaves behind. */
-    private void removeNode(int n) {
+    /** Takes REAL node {@code n} out of the cache, then prunes the ghosts it leaves behind; returns its block id. */
+    private int removeNode(int n) {
         if (firstChild[n] == NIL) {
             leaves.remove(n);
         }
         if (!overflow.isEmpty()) {
             overflow.remove(hashes[n], n);
         }
-        nodeOfBlock[blockIds[n]] = NIL;
+        int id = blockIds[n];
+        nodeOfBlock[id] = NIL;
         blockIds[n] = NIL;
         hashes[n] = null;
         state[n] = GHOST;
         size--;
         prune(n);
+        return id;
     }
 
     /**

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * overflowed); all operations are O(1) and allocation-free. The estimate is read only at insertion: a hit removes the
  * block, and its next release re-evaluates it with the frequency it has then.
  */
-final class MultiLruInactiveIndex implements InactiveIndex {
+final class MultiLruInactiveIndex extends TableIndex {
 
     private static final int LEVELS = 4;
 
@@ -22,17 +22,14 @@ final class MultiLruInactiveIndex implements InactiveIndex {
     private final int t1;
     private final int t2;
     private final int t3;
-    private final BlockIdTable table;
-    private final SequenceHash[] hashes;
     private final BlockLists levels; // one list per level, each in release order
 
     MultiLruInactiveIndex(int blockCount, FrequencyTracker tracker, int t1, int t2, int t3) {
+        super(blockCount);
         this.tracker = tracker;
         this.t1 = t1;
         this.t2 = t2;
         this.t3 = t3;
-        this.table = new BlockIdTable(blockCount);
-        this.hashes = new SequenceHash[blockCount];
         this.levels = new BlockLists(LEVELS, blockCount);
     }
 
@@ -47,58 +44,24 @@ final class MultiLruInactiveIndex implements InactiveIndex {
     }
 
     @Override
-    public void insert(SequenceHash hash, int blockId) {
-        IndexChecks.checkInsert(hashes, blockId);
-        table.put(hash, blockId);
-        hashes[blockId] = hash;
+    void enqueue(int blockId, SequenceHash hash) {
         levels.append(levelOf(tracker.count(hash)), blockId);
     }
 
     @Override
-    public int remove(SequenceHash hash) {
-        int id = table.remove(hash);
-        if (id != NO_BLOCK) {
-            unlink(id);
-        }
-        return id;
+    void dequeue(int blockId, boolean hit) {
+        levels.unlink(blockId);
     }
 
     @Override
-    public boolean has(SequenceHash hash) {
-        return table.get(hash) != NO_BLOCK;
-    }
-
-    @Override
-    public boolean take(SequenceHash hash, int blockId) {
-        if (!IndexChecks.holds(hashes, hash, blockId)) {
-            return false;
-        }
-        table.remove(hash);
-        unlink(blockId);
-        return true;
-    }
-
-    @Override
-    public int evict() {
+    int victim() {
         for (int lvl = 0; lvl < LEVELS; lvl++) {
             int id = levels.head(lvl);
             if (id != BlockLists.NIL) {
-                table.remove(hashes[id]);
-                unlink(id);
                 return id;
             }
         }
         return NO_BLOCK;
-    }
-
-    @Override
-    public int size() {
-        return table.size();
-    }
-
-    private void unlink(int id) {
-        levels.unlink(id);
-        hashes[id] = null;
     }
 
     @Override

@@ -38,7 +38,10 @@ abstract class TableIndex implements InactiveIndex {
 
     @Override
     public final void insert(SequenceHash hash, int blockId) {
-        IndexChecks.checkInsert(hashes, blockId);
+        IndexChecks.checkBlockId(blockId, hashes.length);
+        if (hashes[blockId] != null) {
+            throw IndexChecks.alreadyPresent(blockId);
+        }
         table.put(hash, blockId);
         hashes[blockId] = hash;
         enqueue(blockId, hash);
@@ -61,8 +64,8 @@ abstract class TableIndex implements InactiveIndex {
 
     @Override
     public final boolean take(SequenceHash hash, int blockId) {
-        if (!IndexChecks.holds(hashes, hash, blockId)) {
-            return false;
+        if (blockId < 0 || blockId >= hashes.length || !hash.equals(hashes[blockId])) {
+            return false; // out of range, absent, or cached under another hash
         }
         table.remove(hash);
         hashes[blockId] = null;

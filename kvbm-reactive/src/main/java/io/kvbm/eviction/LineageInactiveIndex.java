@@ -64,11 +64,11 @@ final class LineageInactiveIndex implements InactiveIndex {
      * Leaf orders. Which leaf goes first is the job of a Leaves strategy:
      *
      *   TICK  (EvictionPolicy.lineage(), kvbm's default) every node draws a tick from a counter each time it becomes
-     *         REAL; leaves sit in an indexed binary min-heap by tick and the victim is the smallest. A node that
-     *         stops being a leaf leaves the heap but keeps its tick, so when its last child goes it returns to its
-     *         original place, usually ahead of every other leaf: chains go tail to root, oldest chain first.
-     *   FIFO  (EvictionPolicy.lineageFifo()) an intrusive doubly linked list of leaves: a new leaf, or a parent that
-     *         is a leaf again, joins the tail and the victim is the head: chains go round robin.
+     *         REAL; leaves sit in an indexed binary min-heap by tick (TicketHeap) and the victim is the smallest. A
+     *         node that stops being a leaf leaves the heap but keeps its tick, so when its last child goes it returns
+     *         to its original place, usually ahead of every other leaf: chains go tail to root, oldest chain first.
+     *   FIFO  (EvictionPolicy.lineageFifo()) an intrusive doubly linked list of leaves (BlockLists): a new leaf, or
+     *         a parent that is a leaf again, joins the tail and the victim is the head: chains go round robin.
      *
      * Chains A -> B and X -> Y inserted A, B, X, Y (ticks 1..4, leaves B and Y):
      *
@@ -157,11 +157,9 @@ final class LineageInactiveIndex implements InactiveIndex {
     @Override
     public void insert(SequenceHash hash, int blockId) {
         Objects.requireNonNull(hash, "hash");
-        if (blockId < 0 || blockId >= nodeOfBlock.length) {
-            throw new IllegalArgumentException("blockId must be in [0, " + nodeOfBlock.length + "), got " + blockId);
-        }
+        IndexChecks.checkBlockId(blockId, nodeOfBlock.length);
         if (nodeOfBlock[blockId] != NIL) {
-            throw new IllegalStateException("block " + blockId + " is already in the inactive index");
+            throw IndexChecks.alreadyPresent(blockId);
         }
         if (!overflow.isEmpty() && overflow.containsKey(hash)) {
             throw duplicate(hash, overflow.get(hash));
@@ -210,12 +208,7 @@ final class LineageInactiveIndex implements InactiveIndex {
     @Override
     public int remove(SequenceHash hash) {
         int n = find(hash);
-        if (n == NIL) {
-            return NO_BLOCK;
-        }
-        int id = blockIds[n];
-        removeNode(n);
-        return id;
+        return n == NIL ? NO_BLOCK : removeNode(n);
     }
 
     @Override
@@ -239,12 +232,7 @@ final class LineageInactiveIndex implements InactiveIndex {
     @Override
     public int evict() {
         int n = leaves.victim();
-        if (n == NIL) {
-            return NO_BLOCK;
-        }
-        int id = blockIds[n];
-        removeNode(n);
-        return id;
+        return n == NIL ? NO_BLOCK : removeNode(n);
     }
 
     @Override
@@ -311,20 +299,22 @@ final class LineageInactiveIndex implements InactiveIndex {
         parent[n] = p;
     }
 
-    /** Takes REAL node {@code n} out of the cache, then prunes the ghosts it leaves behind. */
-    private void removeNode(int n) {
+    /** Takes REAL node {@code n} out of the cache, then prunes the ghosts it leaves behind; returns its block id. */
+    private int removeNode(int n) {
         if (firstChild[n] == NIL) {
             leaves.remove(n);
         }
         if (!overflow.isEmpty()) {
             overflow.remove(hashes[n], n);
         }
-        nodeOfBlock[blockIds[n]] = NIL;
+        int id = blockIds[n];
+        nodeOfBlock[id] = NIL;
         blockIds[n] = NIL;
         hashes[n] = null;
         state[n] = GHOST;
         size--;
         prune(n);
+        return id;
     }
 
     /**
@@ -566,141 +556,74 @@ final class LineageInactiveIndex implements InactiveIndex {
     }
 
     /**
-     * Leaves in an indexed binary min-heap by tick. Ticks are unique (one counter), so ties, and with them the node
-     * index as a tie-breaker, never arise.
+     * Leaves in a {@link TicketHeap} by tick. Ticks are unique (one counter), so ties, and with them the node index as
+     * a tie-breaker, never arise.
      *
      * <p>Design notes: kvbm keeps an ordered set of {@code (tick, node)}; a {@code TreeSet} would allocate an entry per
-     * leaf change, where the heap reuses two arrays. The heap holds only leaves, which are REAL, so it never needs more
-     * than {@code blockCount} entries.
+     * leaf change, where the heap reuses its arrays. The heap keeps a node's tick while the node is not a leaf, so it
+     * returns to its original place. The heap holds only leaves, which are REAL, so it never needs more than
+     * {@code blockCount} entries.
      */
     private static final class TickLeaves extends Leaves {
 
-        private long[] ticks; // kept while a node is not a leaf: it returns to its original place
-        private int[] heapIndex; // node -> position in heap, -1 if not a leaf
-        private final int[] heap;
-        private int size;
+        private final TicketHeap heap;
         private long nextTick;
 
         TickLeaves(int capacity, int blockCount) {
-            this.ticks = new long[capacity];
-            this.heapIndex = new int[capacity];
-            Arrays.fill(heapIndex, -1);
-            this.heap = new int[blockCount];
+            this.heap = new TicketHeap(capacity, blockCount);
         }
 
         @Override
         void becameReal(int node) {
-            ticks[node] = nextTick++;
+            heap.setTicket(node, nextTick++);
         }
 
         @Override
         void add(int node) {
-            heap[size] = node;
-            heapIndex[node] = size;
-            siftUp(size++);
+            heap.add(node);
         }
 
         @Override
         void remove(int node) {
-            int i = heapIndex[node];
-            heapIndex[node] = -1;
-            int last = heap[--size];
-            if (i == size) {
-                return;
-            }
-            heap[i] = last;
-            heapIndex[last] = i;
-            siftDown(i);
-            siftUp(heapIndex[last]);
+            heap.remove(node);
         }
 
         @Override
         int victim() {
-            return size == 0 ? NIL : heap[0];
+            int node = heap.peek();
+            return node == TicketHeap.NONE ? NIL : node;
         }
 
         @Override
         int size() {
-            return size;
+            return heap.size();
         }
 
         @Override
         boolean contains(int node) {
-            return heapIndex[node] >= 0;
+            return heap.contains(node);
         }
 
         @Override
         void grow(int capacity) {
-            int old = heapIndex.length;
-            ticks = Arrays.copyOf(ticks, capacity);
-            heapIndex = Arrays.copyOf(heapIndex, capacity);
-            Arrays.fill(heapIndex, old, capacity, -1);
+            heap.grow(capacity);
         }
 
         @Override
         void checkInvariants() {
-            for (int i = 0; i < size; i++) {
-                check(heapIndex[heap[i]] == i, heap[i], "has a stale heap index");
-                check(i == 0 || ticks[heap[(i - 1) >>> 1]] < ticks[heap[i]], heap[i], "breaks the heap order");
-            }
-        }
-
-        private void siftUp(int i) {
-            int node = heap[i];
-            long t = ticks[node];
-            while (i > 0) {
-                int up = (i - 1) >>> 1;
-                int p = heap[up];
-                if (ticks[p] <= t) {
-                    break;
-                }
-                heap[i] = p;
-                heapIndex[p] = i;
-                i = up;
-            }
-            heap[i] = node;
-            heapIndex[node] = i;
-        }
-
-        private void siftDown(int i) {
-            int node = heap[i];
-            long t = ticks[node];
-            int half = size >>> 1;
-            while (i < half) {
-                int child = 2 * i + 1;
-                int c = heap[child];
-                int right = child + 1;
-                if (right < size && ticks[heap[right]] < ticks[c]) {
-                    child = right;
-                    c = heap[child];
-                }
-                if (t <= ticks[c]) {
-                    break;
-                }
-                heap[i] = c;
-                heapIndex[c] = i;
-                i = child;
-            }
-            heap[i] = node;
-            heapIndex[node] = i;
+            heap.checkInvariants();
         }
     }
 
-    /** Leaves in an intrusive doubly linked list, oldest leaf at the head. */
+    /** Leaves in an intrusive doubly linked list ({@link BlockLists}), oldest leaf at the head. */
     private static final class FifoLeaves extends Leaves {
 
-        private static final int UNLINKED = -2;
+        private static final int LIST = 0;
 
-        private int[] prev; // UNLINKED if the node is not a leaf
-        private int[] next;
-        private int head = NIL;
-        private int tail = NIL;
-        private int size;
+        private final BlockLists list;
 
         FifoLeaves(int capacity) {
-            this.prev = new int[capacity];
-            this.next = new int[capacity];
-            Arrays.fill(prev, UNLINKED);
+            this.list = new BlockLists(1, capacity);
         }
 
         @Override
@@ -710,68 +633,38 @@ final class LineageInactiveIndex implements InactiveIndex {
 
         @Override
         void add(int node) {
-            prev[node] = tail;
-            next[node] = NIL;
-            if (tail == NIL) {
-                head = node;
-            } else {
-                next[tail] = node;
-            }
-            tail = node;
-            size++;
+            list.append(LIST, node);
         }
 
         @Override
         void remove(int node) {
-            int p = prev[node];
-            int n = next[node];
-            if (p == NIL) {
-                head = n;
-            } else {
-                next[p] = n;
-            }
-            if (n == NIL) {
-                tail = p;
-            } else {
-                prev[n] = p;
-            }
-            prev[node] = UNLINKED;
-            size--;
+            list.unlink(node);
         }
 
         @Override
         int victim() {
-            return head;
+            int node = list.head(LIST);
+            return node == BlockLists.NIL ? NIL : node;
         }
 
         @Override
         int size() {
-            return size;
+            return list.size(LIST);
         }
 
         @Override
         boolean contains(int node) {
-            return prev[node] != UNLINKED;
+            return list.contains(node);
         }
 
         @Override
         void grow(int capacity) {
-            int old = prev.length;
-            prev = Arrays.copyOf(prev, capacity);
-            next = Arrays.copyOf(next, capacity);
-            Arrays.fill(prev, old, capacity, UNLINKED);
+            list.grow(capacity);
         }
 
         @Override
         void checkInvariants() {
-            int count = 0;
-            int before = NIL;
-            for (int n = head; n != NIL; n = next[n]) {
-                check(prev[n] == before, n, "has a wrong previous leaf");
-                before = n;
-                check(++count <= size, n, "is in a leaf list longer than its size");
-            }
-            check(before == tail && count == size, NIL, "the leaf list does not end at its tail");
+            list.checkInvariants();
         }
     }
 }

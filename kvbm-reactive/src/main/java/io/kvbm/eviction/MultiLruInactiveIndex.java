@@ -10,40 +10,27 @@ import java.util.Arrays;
  * <p>When a block is released its hash's frequency estimate {@code f} picks its level once: {@code f < t1} cold,
  * {@code f < t2} warm, {@code f < t3} hot, otherwise very hot (kvbm's thresholds 3, 8, 15 by default). Within a level
  * the block released longest ago goes first. A level is a doubly linked list threaded through arrays indexed by block
- * id, so each level can hold every block (kvbm once sized levels to a quarter of the blocks and overflowed); all
- * operations are O(1) and allocation-free. The estimate is read only at insertion: a hit removes the block, and its
- * next release re-evaluates it with the frequency it has then.
+ * id ({@link BlockLists}), so each level can hold every block (kvbm once sized levels to a quarter of the blocks and
+ * overflowed); all operations are O(1) and allocation-free. The estimate is read only at insertion: a hit removes the
+ * block, and its next release re-evaluates it with the frequency it has then.
  */
-final class MultiLruInactiveIndex implements InactiveIndex {
+final class MultiLruInactiveIndex extends TableIndex {
 
-    private static final int NIL = -1;
     private static final int LEVELS = 4;
 
     private final FrequencyTracker tracker;
     private final int t1;
     private final int t2;
     private final int t3;
-    private final BlockIdTable table;
-    private final SequenceHash[] hashes;
-    private final byte[] level;
-    private final int[] prev;
-    private final int[] next;
-    private final int[] head = new int[LEVELS];
-    private final int[] tail = new int[LEVELS];
-    private final int[] sizes = new int[LEVELS];
+    private final BlockLists levels; // one list per level, each in release order
 
     MultiLruInactiveIndex(int blockCount, FrequencyTracker tracker, int t1, int t2, int t3) {
+        super(blockCount);
         this.tracker = tracker;
         this.t1 = t1;
         this.t2 = t2;
         this.t3 = t3;
-        this.table = new BlockIdTable(blockCount);
-        this.hashes = new SequenceHash[blockCount];
-        this.level = new byte[blockCount];
-        this.prev = new int[blockCount];
-        this.next = new int[blockCount];
-        Arrays.fill(head, NIL);
-        Arrays.fill(tail, NIL);
+        this.levels = new BlockLists(LEVELS, blockCount);
     }
 
     /** Returns the level a hash with frequency estimate {@code f} goes to: 0 cold … 3 very hot. */
@@ -53,63 +40,24 @@ final class MultiLruInactiveIndex implements InactiveIndex {
 
     /** Returns the number of blocks in {@code lvl} (tests). */
     int levelSize(int lvl) {
-        return sizes[lvl];
+        return levels.size(lvl);
     }
 
     @Override
-    public void insert(SequenceHash hash, int blockId) {
-        if (blockId < 0 || blockId >= hashes.length) {
-            throw new IllegalArgumentException("blockId must be in [0, " + hashes.length + "), got " + blockId);
-        }
-        if (hashes[blockId] != null) {
-            throw new IllegalStateException("block " + blockId + " is already in the inactive index");
-        }
-        table.put(hash, blockId);
-        hashes[blockId] = hash;
-        int lvl = levelOf(tracker.count(hash));
-        level[blockId] = (byte) lvl;
-        prev[blockId] = tail[lvl];
-        next[blockId] = NIL;
-        if (tail[lvl] == NIL) {
-            head[lvl] = blockId;
-        } else {
-            next[tail[lvl]] = blockId;
-        }
-        tail[lvl] = blockId;
-        sizes[lvl]++;
+    void enqueue(int blockId, SequenceHash hash) {
+        levels.append(levelOf(tracker.count(hash)), blockId);
     }
 
     @Override
-    public int remove(SequenceHash hash) {
-        int id = table.remove(hash);
-        if (id != NO_BLOCK) {
-            unlink(id);
-        }
-        return id;
+    void dequeue(int blockId, boolean hit) {
+        levels.unlink(blockId);
     }
 
     @Override
-    public boolean has(SequenceHash hash) {
-        return table.get(hash) != NO_BLOCK;
-    }
-
-    @Override
-    public boolean take(SequenceHash hash, int blockId) {
-        if (blockId < 0 || blockId >= hashes.length || !hash.equals(hashes[blockId])) {
-            return false;
-        }
-        table.remove(hash);
-        unlink(blockId);
-        return true;
-    }
-
-    @Override
-    public int evict() {
+    int victim() {
         for (int lvl = 0; lvl < LEVELS; lvl++) {
-            int id = head[lvl];
-            if (id != NIL) {
-                table.remove(hashes[id]);
-                unlink(id);
+            int id = levels.head(lvl);
+            if (id != BlockLists.NIL) {
                 return id;
             }
         }
@@ -117,32 +65,11 @@ final class MultiLruInactiveIndex implements InactiveIndex {
     }
 
     @Override
-    public int size() {
-        return table.size();
-    }
-
-    private void unlink(int id) {
-        int lvl = level[id];
-        int p = prev[id];
-        int n = next[id];
-        if (p == NIL) {
-            head[lvl] = n;
-        } else {
-            next[p] = n;
-        }
-        if (n == NIL) {
-            tail[lvl] = p;
-        } else {
-            prev[n] = p;
-        }
-        prev[id] = NIL;
-        next[id] = NIL;
-        hashes[id] = null;
-        sizes[lvl]--;
-    }
-
-    @Override
     public String toString() {
+        int[] sizes = new int[LEVELS];
+        for (int lvl = 0; lvl < LEVELS; lvl++) {
+            sizes[lvl] = levels.size(lvl);
+        }
         return "MultiLruInactiveIndex[thresholds=" + t1 + "/" + t2 + "/" + t3 + ", levels=" + Arrays.toString(sizes)
                 + "]";
     }

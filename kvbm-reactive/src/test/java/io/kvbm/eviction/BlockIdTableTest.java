@@ -1,6 +1,6 @@
 package io.kvbm.eviction;
 
-import static io.kvbm.eviction.IndexTestHashes.h;
+import static io.kvbm.eviction.TestHashes.root;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,41 +20,41 @@ class BlockIdTableTest {
     @Test
     void putGetRemove_distinctKeys_roundTrip() {
         BlockIdTable table = new BlockIdTable(4);
-        table.put(h(0), 10);
-        table.put(h(1), 11);
+        table.put(root(0), 10);
+        table.put(root(1), 11);
 
-        assertThat(table.get(h(0))).isEqualTo(10);
-        assertThat(table.get(h(1))).isEqualTo(11);
-        assertThat(table.get(h(2))).isEqualTo(InactiveIndex.NO_BLOCK);
-        assertThat(table.remove(h(0))).isEqualTo(10);
-        assertThat(table.remove(h(0))).isEqualTo(InactiveIndex.NO_BLOCK);
-        assertThat(table.get(h(0))).isEqualTo(InactiveIndex.NO_BLOCK);
+        assertThat(table.get(root(0))).isEqualTo(10);
+        assertThat(table.get(root(1))).isEqualTo(11);
+        assertThat(table.get(root(2))).isEqualTo(InactiveIndex.NO_BLOCK);
+        assertThat(table.remove(root(0))).isEqualTo(10);
+        assertThat(table.remove(root(0))).isEqualTo(InactiveIndex.NO_BLOCK);
+        assertThat(table.get(root(0))).isEqualTo(InactiveIndex.NO_BLOCK);
         assertThat(table.size()).isEqualTo(1);
     }
 
     @Test
     void put_presentKey_throwsNamingKeyAndBlock() {
         BlockIdTable table = new BlockIdTable(4);
-        table.put(h(0), 7);
+        table.put(root(0), 7);
 
-        assertThatThrownBy(() -> table.put(h(0), 8))
+        assertThatThrownBy(() -> table.put(root(0), 8))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining(h(0).toString())
+                .hasMessageContaining(root(0).toString())
                 .hasMessageContaining("block 7");
-        assertThat(table.get(h(0))).isEqualTo(7);
+        assertThat(table.get(root(0))).isEqualTo(7);
         assertThat(table.size()).isEqualTo(1);
     }
 
     @Test
     void put_beyondCapacity_throws() {
         BlockIdTable table = new BlockIdTable(2);
-        table.put(h(0), 0);
-        table.put(h(1), 1);
+        table.put(root(0), 0);
+        table.put(root(1), 1);
 
-        assertThatThrownBy(() -> table.put(h(2), 2))
+        assertThatThrownBy(() -> table.put(root(2), 2))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("full");
-        assertThat(table.get(h(2))).isEqualTo(InactiveIndex.NO_BLOCK);
+        assertThat(table.get(root(2))).isEqualTo(InactiveIndex.NO_BLOCK);
     }
 
     @Test
@@ -68,16 +68,16 @@ class BlockIdTableTest {
     void clear_full_forgetsEverything() {
         BlockIdTable table = new BlockIdTable(3);
         for (int i = 0; i < 3; i++) {
-            table.put(h(i), i);
+            table.put(root(i), i);
         }
         table.clear();
 
         assertThat(table.size()).isZero();
         for (int i = 0; i < 3; i++) {
-            assertThat(table.get(h(i))).isEqualTo(InactiveIndex.NO_BLOCK);
+            assertThat(table.get(root(i))).isEqualTo(InactiveIndex.NO_BLOCK);
         }
-        table.put(h(0), 5);
-        assertThat(table.get(h(0))).isEqualTo(5);
+        table.put(root(0), 5);
+        assertThat(table.get(root(0))).isEqualTo(5);
     }
 
     static LongStream seeds() {

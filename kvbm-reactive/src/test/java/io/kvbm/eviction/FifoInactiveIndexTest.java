@@ -1,8 +1,8 @@
 package io.kvbm.eviction;
 
-import static io.kvbm.eviction.IndexTestHashes.drain;
-import static io.kvbm.eviction.IndexTestHashes.h;
-import static io.kvbm.eviction.IndexTestHashes.hashes;
+import static io.kvbm.eviction.InactiveIndexContractTest.drain;
+import static io.kvbm.eviction.TestHashes.root;
+import static io.kvbm.eviction.TestHashes.roots;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,93 +24,93 @@ class FifoInactiveIndexTest {
 
     @Test
     void evict_afterInserts_returnsVictimsInFirstInsertionOrder() {
-        index.insert(h(0), 6);
-        index.insert(h(1), 0);
-        index.insert(h(2), 3);
-        index.insert(h(3), 1);
+        index.insert(root(0), 6);
+        index.insert(root(1), 0);
+        index.insert(root(2), 3);
+        index.insert(root(3), 1);
 
         assertThat(drain(index)).containsExactly(6, 0, 3, 1);
     }
 
     @Test
     void insert_samePairAfterHit_keepsOriginalPlace() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
-        index.insert(h(2), 2);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
+        index.insert(root(2), 2);
 
-        assertThat(index.remove(h(0))).isZero(); // a cache hit...
-        index.insert(h(0), 0); // ...does not refresh the block when it comes back
+        assertThat(index.remove(root(0))).isZero(); // a cache hit...
+        index.insert(root(0), 0); // ...does not refresh the block when it comes back
 
         assertThat(drain(index)).containsExactly(0, 1, 2);
     }
 
     @Test
     void insert_newHashInSameSlotAfterHit_getsNewTicket() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
-        index.remove(h(0));
-        index.insert(h(9), 0); // the slot now caches another block: it entered the cache last
+        index.remove(root(0));
+        index.insert(root(9), 0); // the slot now caches another block: it entered the cache last
 
         assertThat(drain(index)).containsExactly(1, 0);
     }
 
     @Test
     void insert_samePairAfterEviction_getsNewTicket() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
         assertThat(index.evict()).isZero();
-        index.insert(h(0), 0); // evicted means gone: coming back is a new entry
+        index.insert(root(0), 0); // evicted means gone: coming back is a new entry
 
         assertThat(drain(index)).containsExactly(1, 0);
     }
 
     @Test
     void insert_samePairAfterTake_getsNewTicket() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
-        assertThat(index.take(h(0), 0)).isTrue();
-        index.insert(h(0), 0);
+        assertThat(index.take(root(0), 0)).isTrue();
+        index.insert(root(0), 0);
 
         assertThat(drain(index)).containsExactly(1, 0);
     }
 
     @Test
     void insert_samePairAfterHitAndForget_getsNewTicket() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
-        index.remove(h(0));
+        index.remove(root(0));
         index.forget(0); // released to the reset pool: its next registration is a new entry
-        index.insert(h(0), 0);
+        index.insert(root(0), 0);
 
         assertThat(drain(index)).containsExactly(1, 0);
     }
 
     @Test
     void forget_blockStillInIndex_keepsItsPlace() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
         index.forget(0);
         index.forget(-1);
         index.forget(8);
 
         assertThat(index.size()).isEqualTo(2);
-        index.remove(h(0));
-        index.insert(h(0), 0);
+        index.remove(root(0));
+        index.insert(root(0), 0);
         assertThat(drain(index)).containsExactly(0, 1);
     }
 
     @Test
     void has_present_doesNotChangeEvictionOrder() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
-        assertThat(index.has(h(1))).isTrue();
-        assertThat(index.has(h(0))).isTrue();
+        assertThat(index.has(root(1))).isTrue();
+        assertThat(index.has(root(0))).isTrue();
 
         assertThat(drain(index)).containsExactly(0, 1);
     }
@@ -118,8 +118,8 @@ class FifoInactiveIndexTest {
     @Test
     void allocate_moreThanSize_returnsEveryEntry() {
         // kvbm-core §8 invariant 33
-        index.insert(h(0), 4);
-        index.insert(h(1), 2);
+        index.insert(root(0), 4);
+        index.insert(root(1), 2);
         List<Integer> victims = new ArrayList<>();
 
         assertThat(index.allocate(5, victims::add)).isEqualTo(2);
@@ -128,46 +128,46 @@ class FifoInactiveIndexTest {
 
     @Test
     void take_exactPair_removesOnlyThatPair() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
-        assertThat(index.take(h(0), 1)).isFalse();
-        assertThat(index.take(h(7), 0)).isFalse();
-        assertThat(index.take(h(0), -1)).isFalse();
-        assertThat(index.take(h(0), 8)).isFalse();
+        assertThat(index.take(root(0), 1)).isFalse();
+        assertThat(index.take(root(7), 0)).isFalse();
+        assertThat(index.take(root(0), -1)).isFalse();
+        assertThat(index.take(root(0), 8)).isFalse();
         assertThat(index.size()).isEqualTo(2);
 
-        assertThat(index.take(h(1), 1)).isTrue();
+        assertThat(index.take(root(1), 1)).isTrue();
         assertThat(drain(index)).containsExactly(0);
     }
 
     @Test
     void insert_duplicates_throwAndChangeNothing() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
-        assertThatThrownBy(() -> index.insert(h(0), 2))
+        assertThatThrownBy(() -> index.insert(root(0), 2))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining(h(0).toString());
-        assertThatThrownBy(() -> index.insert(h(2), 1))
+                .hasMessageContaining(root(0).toString());
+        assertThatThrownBy(() -> index.insert(root(2), 1))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("block 1");
 
         assertThat(index.size()).isEqualTo(2);
-        assertThat(index.has(h(2))).isFalse();
+        assertThat(index.has(root(2))).isFalse();
         assertThat(drain(index)).containsExactly(0, 1);
     }
 
     @Test
     void evict_empty_returnsNoBlock() {
         assertThat(index.evict()).isEqualTo(InactiveIndex.NO_BLOCK);
-        assertThat(index.remove(h(0))).isEqualTo(InactiveIndex.NO_BLOCK);
+        assertThat(index.remove(root(0))).isEqualTo(InactiveIndex.NO_BLOCK);
     }
 
     @Test
     void removeFromMiddle_manyEntries_keepsHeapOrder() {
         FifoInactiveIndex big = new FifoInactiveIndex(64);
-        List<SequenceHash> h = hashes(64);
+        List<SequenceHash> h = roots(0, 64);
         for (int i = 0; i < 64; i++) {
             big.insert(h.get(i), 63 - i);
         }
@@ -204,7 +204,7 @@ class FifoInactiveIndexTest {
         Map<Integer, Long> ticketOf = new HashMap<>();
         TreeMap<Long, Integer> order = new TreeMap<>();
         long[] nextTicket = {0};
-        List<SequenceHash> pool = hashes(capacity + 3);
+        List<SequenceHash> pool = roots(0, capacity + 3);
 
         for (int step = 0; step < 600; step++) {
             SequenceHash hash = pool.get(random.nextInt(pool.size()));

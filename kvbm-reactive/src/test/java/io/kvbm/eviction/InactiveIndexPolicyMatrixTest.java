@@ -1,21 +1,19 @@
 package io.kvbm.eviction;
 
-import static io.kvbm.eviction.IndexTestHashes.drain;
-import static io.kvbm.eviction.IndexTestHashes.hashes;
+import static io.kvbm.eviction.InactiveIndexContractTest.drain;
+import static io.kvbm.eviction.TestHashes.roots;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvbm.frequency.FrequencyTracker;
 import io.kvbm.frequency.FrequencyTrackingCapacity;
+import io.kvbm.testing.EvictionPolicies;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.tokens.SequenceHash;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The {@link InactiveIndex} contract checked through the public factory over {@link TestManagers#evictionPolicies()},
@@ -25,10 +23,6 @@ class InactiveIndexPolicyMatrixTest {
 
     private static final int BLOCKS = 16;
 
-    static Stream<EvictionPolicy> policies() {
-        return TestManagers.evictionPolicies().stream();
-    }
-
     private static InactiveIndex newIndex(EvictionPolicy policy) {
         return policy.requiresFrequencyTracking()
                 ? policy.newIndex(new EvictionPolicy.Context(
@@ -36,12 +30,11 @@ class InactiveIndexPolicyMatrixTest {
                 : policy.newIndex(new EvictionPolicy.Context(BLOCKS, FrequencyTracker.noop(), false));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("policies")
+    @EvictionPolicies
     void evict_whileNonEmpty_alwaysYieldsAVictim(EvictionPolicy policy) {
         InactiveIndex index = newIndex(policy);
         SplittableRandom random = new SplittableRandom(policy.name().hashCode());
-        List<SequenceHash> h = hashes(BLOCKS);
+        List<SequenceHash> h = roots(0, BLOCKS);
         List<Integer> free = new ArrayList<>();
         for (int id = 0; id < BLOCKS; id++) {
             free.add(id);
@@ -68,11 +61,10 @@ class InactiveIndexPolicyMatrixTest {
         assertThat(inserted).isPositive();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("policies")
+    @EvictionPolicies
     void allocate_sizeAtLeastN_yieldsExactlyN(EvictionPolicy policy) {
         InactiveIndex index = newIndex(policy);
-        List<SequenceHash> h = hashes(BLOCKS);
+        List<SequenceHash> h = roots(0, BLOCKS);
         for (int id = 0; id < BLOCKS; id++) {
             index.insert(h.get(id), id);
         }
@@ -84,12 +76,11 @@ class InactiveIndexPolicyMatrixTest {
         assertThat(victims).doesNotHaveDuplicates().hasSize(BLOCKS);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("policies")
+    @EvictionPolicies
     void has_interleavedWithInserts_doesNotChangeEvictionOrder(EvictionPolicy policy) {
         InactiveIndex probed = newIndex(policy);
         InactiveIndex untouched = newIndex(policy);
-        List<SequenceHash> h = hashes(BLOCKS);
+        List<SequenceHash> h = roots(0, BLOCKS);
         for (int id = 0; id < BLOCKS; id++) {
             probed.insert(h.get(id), id);
             untouched.insert(h.get(id), id);
@@ -101,11 +92,10 @@ class InactiveIndexPolicyMatrixTest {
         assertThat(drain(probed)).isEqualTo(drain(untouched));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("policies")
+    @EvictionPolicies
     void findMatches_stopsAtFirstMiss_scanMatchesDoesNot(EvictionPolicy policy) {
         InactiveIndex index = newIndex(policy);
-        List<SequenceHash> h = hashes(5);
+        List<SequenceHash> h = roots(0, 5);
         for (int id : new int[] {0, 1, 3, 4}) {
             index.insert(h.get(id), id);
         }
@@ -119,11 +109,10 @@ class InactiveIndexPolicyMatrixTest {
         assertThat(index.size()).isZero();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("policies")
+    @EvictionPolicies
     void insert_presentHashOrBlock_throwsAndKeepsIndex(EvictionPolicy policy) {
         InactiveIndex index = newIndex(policy);
-        List<SequenceHash> h = hashes(3);
+        List<SequenceHash> h = roots(0, 3);
         index.insert(h.get(0), 0);
 
         assertThatThrownBy(() -> index.insert(h.get(0), 1)).isInstanceOf(IllegalStateException.class);
@@ -134,11 +123,10 @@ class InactiveIndexPolicyMatrixTest {
         assertThat(index.size()).isZero();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("policies")
+    @EvictionPolicies
     void forget_absentBlock_leavesOthersAlone(EvictionPolicy policy) {
         InactiveIndex index = newIndex(policy);
-        List<SequenceHash> h = hashes(3);
+        List<SequenceHash> h = roots(0, 3);
         index.insert(h.get(0), 0);
         index.insert(h.get(1), 1);
         index.remove(h.get(1));

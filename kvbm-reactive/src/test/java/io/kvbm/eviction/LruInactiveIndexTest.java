@@ -1,8 +1,8 @@
 package io.kvbm.eviction;
 
-import static io.kvbm.eviction.IndexTestHashes.drain;
-import static io.kvbm.eviction.IndexTestHashes.h;
-import static io.kvbm.eviction.IndexTestHashes.hashes;
+import static io.kvbm.eviction.InactiveIndexContractTest.drain;
+import static io.kvbm.eviction.TestHashes.root;
+import static io.kvbm.eviction.TestHashes.roots;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,9 +25,9 @@ class LruInactiveIndexTest {
     @Test
     void evict_afterInserts_returnsVictimsInReleaseOrder() {
         // kvbm-core §8 invariant 33
-        index.insert(h(0), 5);
-        index.insert(h(1), 2);
-        index.insert(h(2), 7);
+        index.insert(root(0), 5);
+        index.insert(root(1), 2);
+        index.insert(root(2), 7);
 
         assertThat(drain(index)).containsExactly(5, 2, 7);
         assertThat(index.size()).isZero();
@@ -36,13 +36,13 @@ class LruInactiveIndexTest {
     @Test
     void has_present_doesNotChangeEvictionOrder() {
         // kvbm-core §8 invariant 33
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
-        index.insert(h(2), 2);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
+        index.insert(root(2), 2);
 
-        assertThat(index.has(h(0))).isTrue();
-        assertThat(index.has(h(2))).isTrue();
-        assertThat(index.has(h(3))).isFalse();
+        assertThat(index.has(root(0))).isTrue();
+        assertThat(index.has(root(2))).isTrue();
+        assertThat(index.has(root(3))).isFalse();
 
         assertThat(drain(index)).containsExactly(0, 1, 2);
     }
@@ -50,8 +50,8 @@ class LruInactiveIndexTest {
     @Test
     void allocate_moreThanSize_returnsEveryEntry() {
         // kvbm-core §8 invariant 33
-        index.insert(h(0), 3);
-        index.insert(h(1), 4);
+        index.insert(root(0), 3);
+        index.insert(root(1), 4);
         List<Integer> victims = new ArrayList<>();
 
         assertThat(index.allocate(5, victims::add)).isEqualTo(2);
@@ -61,81 +61,83 @@ class LruInactiveIndexTest {
 
     @Test
     void remove_hit_removesEntryAndReturnsItsBlock() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
-        assertThat(index.remove(h(0))).isZero();
-        assertThat(index.has(h(0))).isFalse();
-        assertThat(index.remove(h(0))).isEqualTo(InactiveIndex.NO_BLOCK);
+        assertThat(index.remove(root(0))).isZero();
+        assertThat(index.has(root(0))).isFalse();
+        assertThat(index.remove(root(0))).isEqualTo(InactiveIndex.NO_BLOCK);
         assertThat(index.size()).isEqualTo(1);
         assertThat(drain(index)).containsExactly(1);
     }
 
     @Test
     void insert_afterHit_goesToTheMostRecentEnd() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
-        index.insert(h(2), 2);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
+        index.insert(root(2), 2);
 
-        index.remove(h(0)); // a cache hit: the block becomes active...
-        index.insert(h(0), 0); // ...and its release makes it the most recently used
+        index.remove(root(0)); // a cache hit: the block becomes active...
+        index.insert(root(0), 0); // ...and its release makes it the most recently used
 
         assertThat(drain(index)).containsExactly(1, 2, 0);
     }
 
     @Test
     void forget_afterHit_changesNothing() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
-        index.remove(h(0));
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
+        index.remove(root(0));
 
         index.forget(0);
         index.forget(1);
-        index.insert(h(0), 0);
+        index.insert(root(0), 0);
 
         assertThat(drain(index)).containsExactly(1, 0);
     }
 
     @Test
     void take_exactPair_removesOnlyThatPair() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
-        assertThat(index.take(h(0), 1)).as("hash present under another block").isFalse();
-        assertThat(index.take(h(5), 0)).as("unknown hash").isFalse();
-        assertThat(index.take(h(0), -1)).as("negative block id").isFalse();
-        assertThat(index.take(h(0), 8)).as("block id beyond capacity").isFalse();
+        assertThat(index.take(root(0), 1))
+                .as("hash present under another block")
+                .isFalse();
+        assertThat(index.take(root(5), 0)).as("unknown hash").isFalse();
+        assertThat(index.take(root(0), -1)).as("negative block id").isFalse();
+        assertThat(index.take(root(0), 8)).as("block id beyond capacity").isFalse();
         assertThat(index.size()).isEqualTo(2);
 
-        assertThat(index.take(h(0), 0)).isTrue();
-        assertThat(index.take(h(0), 0)).as("already taken").isFalse();
-        assertThat(index.has(h(0))).isFalse();
+        assertThat(index.take(root(0), 0)).isTrue();
+        assertThat(index.take(root(0), 0)).as("already taken").isFalse();
+        assertThat(index.has(root(0))).isFalse();
         assertThat(drain(index)).containsExactly(1);
     }
 
     @Test
     void insert_duplicateHash_throwsAndChangesNothing() {
-        index.insert(h(0), 0);
-        index.insert(h(1), 1);
+        index.insert(root(0), 0);
+        index.insert(root(1), 1);
 
-        assertThatThrownBy(() -> index.insert(h(0), 2))
+        assertThatThrownBy(() -> index.insert(root(0), 2))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining(h(0).toString());
+                .hasMessageContaining(root(0).toString());
 
         assertThat(index.size()).isEqualTo(2);
-        assertThat(index.take(h(0), 2)).isFalse();
+        assertThat(index.take(root(0), 2)).isFalse();
         assertThat(drain(index)).containsExactly(0, 1);
     }
 
     @Test
     void insert_duplicateBlockId_throwsAndChangesNothing() {
-        index.insert(h(0), 3);
+        index.insert(root(0), 3);
 
-        assertThatThrownBy(() -> index.insert(h(1), 3))
+        assertThatThrownBy(() -> index.insert(root(1), 3))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("block 3");
 
-        assertThat(index.has(h(1))).isFalse();
+        assertThat(index.has(root(1))).isFalse();
         assertThat(drain(index)).containsExactly(3);
     }
 
@@ -147,7 +149,7 @@ class LruInactiveIndexTest {
 
     @Test
     void findMatches_stopsAtFirstMiss_scanMatchesDoesNot() {
-        List<SequenceHash> h = hashes(4);
+        List<SequenceHash> h = roots(0, 4);
         for (int i = 0; i < 4; i++) {
             if (i != 1) {
                 index.insert(h.get(i), i);
@@ -178,7 +180,7 @@ class LruInactiveIndexTest {
         // Insertion-ordered: the eldest entry is the next victim, and a hit removes the entry.
         LinkedHashMap<SequenceHash, Integer> model = new LinkedHashMap<>();
         Map<Integer, SequenceHash> byId = new LinkedHashMap<>();
-        List<SequenceHash> pool = hashes(capacity * 2 + 1);
+        List<SequenceHash> pool = roots(0, capacity * 2 + 1);
 
         for (int step = 0; step < 600; step++) {
             SequenceHash hash = pool.get(random.nextInt(pool.size()));

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Hash builders for the eviction tests: chains with real lineage (each hash {@link SequenceHash#extend extends} the
- * previous one, so lineage indices see a true prefix forest), and impostors that share a cached hash's structural key
- * without being that hash.
+ * Hash builders for the eviction tests: unrelated roots, chains with real lineage (each hash
+ * {@link SequenceHash#extend extends} the previous one, so lineage indices see a true prefix forest), and impostors
+ * that share a cached hash's structural key without being that hash.
  */
 final class TestHashes {
 
@@ -35,13 +35,18 @@ final class TestHashes {
         return chainFrom(SequenceHash.of(position, mix(seed), mix(~seed)), seed, length);
     }
 
-    /** {@code count} unrelated roots. */
+    /** {@code count} unrelated roots; distinct families for distinct seeds. */
     static List<SequenceHash> roots(long seed, int count) {
         List<SequenceHash> roots = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             roots.add(SequenceHash.root(mix(seed * 1_000_003L + i)));
         }
         return roots;
+    }
+
+    /** The {@code i}-th unrelated root of seed 0, {@code roots(0, n).get(i)}: short names for order tests. */
+    static SequenceHash root(int i) {
+        return SequenceHash.root(mix(i));
     }
 
     /**

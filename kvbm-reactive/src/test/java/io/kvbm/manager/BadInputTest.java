@@ -1,7 +1,7 @@
 package io.kvbm.manager;
 
-import static io.kvbm.testing.TestGuards.TIMEOUT;
-import static io.kvbm.testing.TestGuards.allocate;
+import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestBlocks.allocate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,7 +16,7 @@ import io.kvbm.frequency.FrequencyTracker;
 import io.kvbm.registry.AttachmentException;
 import io.kvbm.registry.BlockRegistry;
 import io.kvbm.registry.RegistrationHandle;
-import io.kvbm.testing.TestGuards;
+import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
@@ -116,7 +116,7 @@ class BadInputTest {
         void register_blockOfAnotherManager_throwsIaeNamingBothManagers() {
             BlockManager m = manager();
             BlockManager other = manager();
-            CompleteBlock foreign = TestGuards.stage(other, List.of(hash(0))).get(0);
+            CompleteBlock foreign = TestBlocks.stage(other, hash(0));
 
             assertThatThrownBy(() -> m.register(foreign))
                     .isExactlyInstanceOf(IllegalArgumentException.class)
@@ -142,7 +142,7 @@ class BadInputTest {
         @Test
         void register_closedBlock_throwsIseNamingBlockAndState() {
             BlockManager m = manager();
-            CompleteBlock staged = TestGuards.stage(m, List.of(hash(0))).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, hash(0));
             staged.close();
 
             assertThatThrownBy(() -> m.register(staged))
@@ -153,7 +153,7 @@ class BadInputTest {
         @Test
         void register_blockResetBackToMutable_throwsIseConsumed() {
             BlockManager m = manager();
-            CompleteBlock staged = TestGuards.stage(m, List.of(hash(0))).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, hash(0));
             MutableBlock back = staged.reset();
 
             assertThatThrownBy(() -> m.register(staged))
@@ -165,7 +165,7 @@ class BadInputTest {
         @Test
         void register_alreadyRegisteredBlock_throwsIseConsumed() {
             BlockManager m = manager();
-            CompleteBlock staged = TestGuards.stage(m, List.of(hash(0))).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, hash(0));
             ImmutableBlock registered = m.register(staged).block(TIMEOUT);
 
             assertThatThrownBy(() -> m.register(staged))
@@ -187,7 +187,7 @@ class BadInputTest {
         @Test
         void registerAll_nullElement_throwsNpeNamingItsIndex() {
             BlockManager m = manager();
-            CompleteBlock staged = TestGuards.stage(m, List.of(hash(0))).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, hash(0));
 
             assertThatThrownBy(() -> m.registerAll(Arrays.asList(staged, null)))
                     .isExactlyInstanceOf(NullPointerException.class)
@@ -198,7 +198,7 @@ class BadInputTest {
         @Test
         void registerAll_sameBlockTwice_throwsIaeAndConsumesNothing() {
             BlockManager m = manager();
-            List<CompleteBlock> staged = TestGuards.stage(m, List.of(hash(0), hash(1)));
+            List<CompleteBlock> staged = TestBlocks.stage(m, List.of(hash(0), hash(1)));
 
             assertThatThrownBy(() -> m.registerAll(List.of(staged.get(0), staged.get(1), staged.get(0))))
                     .isExactlyInstanceOf(IllegalArgumentException.class)
@@ -211,8 +211,8 @@ class BadInputTest {
         void registerAll_blockOfAnotherManager_throwsIaeNamingBothManagersAndConsumesNothing() {
             BlockManager m = manager();
             BlockManager other = manager();
-            CompleteBlock mine = TestGuards.stage(m, List.of(hash(0))).get(0);
-            CompleteBlock foreign = TestGuards.stage(other, List.of(hash(1))).get(0);
+            CompleteBlock mine = TestBlocks.stage(m, hash(0));
+            CompleteBlock foreign = TestBlocks.stage(other, hash(1));
 
             assertThatThrownBy(() -> m.registerAll(List.of(mine, foreign)))
                     .isExactlyInstanceOf(IllegalArgumentException.class)
@@ -227,7 +227,7 @@ class BadInputTest {
         @Test
         void registerAll_closedElement_throwsIseAndConsumesNothing() {
             BlockManager m = manager();
-            List<CompleteBlock> staged = TestGuards.stage(m, List.of(hash(0), hash(1)));
+            List<CompleteBlock> staged = TestBlocks.stage(m, List.of(hash(0), hash(1)));
             staged.get(1).close();
 
             assertThatThrownBy(() -> m.registerAll(staged))
@@ -253,7 +253,7 @@ class BadInputTest {
         @Test
         void match_nullHash_throwsNpeNamingItsIndex() {
             BlockManager m = manager();
-            TestGuards.cache(m, List.of(hash(0)));
+            TestBlocks.cache(m, List.of(hash(0)));
 
             assertThatThrownBy(() -> m.match(Arrays.asList(hash(0), null)))
                     .isExactlyInstanceOf(NullPointerException.class)
@@ -406,7 +406,7 @@ class BadInputTest {
         @Test
         void reset_twice_throwsIseConsumed() {
             BlockManager m = manager();
-            CompleteBlock staged = TestGuards.stage(m, List.of(hash(0))).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, hash(0));
             MutableBlock back = staged.reset();
 
             assertThatThrownBy(staged::reset)
@@ -418,7 +418,7 @@ class BadInputTest {
         @Test
         void reset_afterRegister_throwsIseConsumed() {
             BlockManager m = manager();
-            CompleteBlock staged = TestGuards.stage(m, List.of(hash(0))).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, hash(0));
             ImmutableBlock registered = m.register(staged).block(TIMEOUT);
 
             assertThatThrownBy(staged::reset)
@@ -431,7 +431,7 @@ class BadInputTest {
         @Test
         void reset_afterClose_throwsIseClosed() {
             BlockManager m = manager();
-            CompleteBlock staged = TestGuards.stage(m, List.of(hash(0))).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, hash(0));
             staged.close();
 
             assertThatThrownBy(staged::reset)
@@ -446,7 +446,7 @@ class BadInputTest {
     class ClosedHandle {
 
         private ImmutableBlock closedHandle(BlockManager m) {
-            ImmutableBlock handle = TestGuards.register(m, List.of(hash(0))).get(0);
+            ImmutableBlock handle = TestBlocks.register(m, hash(0));
             handle.close();
             return handle;
         }

@@ -1,9 +1,9 @@
 package io.kvbm.manager;
 
-import static io.kvbm.manager.ManagerMatrix.assertStates;
-import static io.kvbm.manager.ManagerMatrix.chain;
-import static io.kvbm.manager.ManagerMatrix.counts;
+import static io.kvbm.manager.StoreAudit.assertStates;
+import static io.kvbm.manager.StoreAudit.counts;
 import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestTokens.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -123,7 +123,7 @@ class BlockGuardsTest {
 
         @Test
         void close_twice_releasesOnce() {
-            CompleteBlock staged = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, h);
 
             staged.close();
             staged.close();
@@ -133,7 +133,7 @@ class BlockGuardsTest {
 
         @Test
         void reset_rollsBackToMutableWithSameId() {
-            CompleteBlock staged = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, h);
 
             MutableBlock mutable = staged.reset();
 
@@ -151,10 +151,9 @@ class BlockGuardsTest {
 
         @Test
         void reset_afterResetOrClose_throwsNamingBlockAndState() {
-            CompleteBlock staged = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, h);
             MutableBlock mutable = staged.reset();
-            CompleteBlock closed =
-                    TestBlocks.stage(m, List.of(chain(5, 1).get(0))).get(0);
+            CompleteBlock closed = TestBlocks.stage(m, chain(5, 1).get(0));
             closed.close();
 
             assertThatThrownBy(staged::reset)
@@ -170,10 +169,9 @@ class BlockGuardsTest {
 
         @Test
         void register_consumedOrClosedBlock_throwsAtCallTime() {
-            CompleteBlock staged = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, h);
             ImmutableBlock handle = m.register(staged).block(TIMEOUT);
-            CompleteBlock closed =
-                    TestBlocks.stage(m, List.of(chain(5, 1).get(0))).get(0);
+            CompleteBlock closed = TestBlocks.stage(m, chain(5, 1).get(0));
             closed.close();
 
             assertThatThrownBy(() -> m.register(staged))
@@ -189,7 +187,7 @@ class BlockGuardsTest {
 
         @Test
         void register_subscribedTwice_secondSubscriptionFailsWithConsumedBlock() {
-            CompleteBlock staged = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, h);
             Mono<ImmutableBlock> registration = m.register(staged);
             ImmutableBlock handle = registration.block(TIMEOUT);
 
@@ -205,7 +203,7 @@ class BlockGuardsTest {
 
         @Test
         void register_notSubscribed_leavesBlockUnconsumed() {
-            CompleteBlock staged = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, h);
 
             m.register(staged); // cold: nothing happens
 
@@ -217,7 +215,7 @@ class BlockGuardsTest {
         @Test
         void register_blockOfAnotherManager_throwsNamingBothManagers() {
             BlockManager other = TestManagers.create(2);
-            CompleteBlock foreign = TestBlocks.stage(other, List.of(h)).get(0);
+            CompleteBlock foreign = TestBlocks.stage(other, h);
 
             assertThatThrownBy(() -> m.register(foreign))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -247,7 +245,7 @@ class BlockGuardsTest {
 
             List<ImmutableBlock> handles = m.registerAll(staged).block(TIMEOUT);
             assertThat(handles).hasSize(2);
-            ManagerMatrix.closeHandles(handles);
+            TestBlocks.closeAll(handles);
         }
 
         @Test

@@ -8,6 +8,7 @@ import io.kvbm.block.BlockSizeMismatchException;
 import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
+import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
@@ -96,7 +97,7 @@ class BlockLifecyclePropertyTest {
             }
             assertThat(StoreAudit.heldBlocks(m)).as(at).isEqualTo(heldIds.size());
         }
-        ManagerMatrix.closeHandles(held);
+        TestBlocks.closeAll(held);
         List<MutableBlock> everything = m.allocate(blockCount).block(TIMEOUT);
         List<Integer> ids = new ArrayList<>();
         everything.forEach(b -> ids.add(b.blockId()));
@@ -105,7 +106,7 @@ class BlockLifecyclePropertyTest {
                 .containsExactlyInAnyOrderElementsOf(
                         LongStream.range(0, blockCount).mapToObj(i -> (int) i).toList());
         assertThat(seenIds).isSubsetOf(ids);
-        ManagerMatrix.closeMutable(everything);
+        TestBlocks.closeAll(everything);
     }
 
     @ParameterizedTest(name = "seed {0}")

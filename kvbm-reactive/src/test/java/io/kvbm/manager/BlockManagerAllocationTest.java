@@ -1,15 +1,15 @@
 package io.kvbm.manager;
 
-import static io.kvbm.testing.TestGuards.TIMEOUT;
-import static io.kvbm.testing.TestGuards.allocate;
-import static io.kvbm.testing.TestGuards.closeAll;
+import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestBlocks.allocate;
+import static io.kvbm.testing.TestBlocks.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
 import io.kvbm.block.WeakBlock;
-import io.kvbm.testing.TestGuards;
+import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
@@ -176,7 +176,7 @@ class BlockManagerAllocationTest {
         void allocate_servedByImmutableRelease_takesTheCachedBlock() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> hashes = TestTokens.roots(7, 2);
-            List<ImmutableBlock> handles = TestGuards.register(m, hashes);
+            List<ImmutableBlock> handles = TestBlocks.register(m, hashes);
             TestSubscriber<List<MutableBlock>> waiter = TestSubscriber.create();
             m.allocate(1).subscribe(waiter);
 
@@ -281,7 +281,7 @@ class BlockManagerAllocationTest {
         void allocate_needsEvictionToFit_takesResetFirstThenEvictsAtomically() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> hashes = TestTokens.roots(3, 2);
-            TestGuards.cache(m, hashes);
+            TestBlocks.cache(m, hashes);
 
             StepVerifier.create(m.allocate(3))
                     .assertNext(blocks -> {
@@ -509,7 +509,7 @@ class BlockManagerAllocationTest {
         void allocateWithEvictions_reportsEvictedHashesInEvictionOrder_resetBlocksFirst() {
             BlockManager m = TestManagers.create(4);
             List<SequenceHash> h = TestTokens.roots(11, 3);
-            List<ImmutableBlock> handles = TestGuards.register(m, h); // blocks 0, 1, 2; block 3 stays reset
+            List<ImmutableBlock> handles = TestBlocks.register(m, h); // blocks 0, 1, 2; block 3 stays reset
             handles.get(1).close();
             handles.get(0).close();
             handles.get(2).close(); // LRU order: h1 (block 1), h0 (block 0), h2 (block 2)
@@ -530,7 +530,7 @@ class BlockManagerAllocationTest {
         @Test
         void allocateWithEvictions_resetPoolSuffices_reportsNoEviction() {
             BlockManager m = TestManagers.create(4);
-            TestGuards.cache(m, TestTokens.roots(12, 1));
+            TestBlocks.cache(m, TestTokens.roots(12, 1));
 
             StepVerifier.create(m.allocateWithEvictions(3))
                     .assertNext(a -> {
@@ -546,7 +546,7 @@ class BlockManagerAllocationTest {
         void allocateWithEvictions_waiting_reportsWhatItEvictedWhenServed() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> h = TestTokens.roots(13, 2);
-            List<ImmutableBlock> handles = TestGuards.register(m, h);
+            List<ImmutableBlock> handles = TestBlocks.register(m, h);
             TestSubscriber<Allocation> waiter = TestSubscriber.create();
             m.allocateWithEvictions(2).subscribe(waiter);
 
@@ -567,7 +567,7 @@ class BlockManagerAllocationTest {
         void close_failsWaitersAndLaterCalls_butHeldGuardsStillClose() {
             BlockManager m = TestManagers.create(4);
             List<SequenceHash> h = TestTokens.roots(21, 2);
-            List<ImmutableBlock> handles = TestGuards.register(m, h);
+            List<ImmutableBlock> handles = TestBlocks.register(m, h);
             handles.get(1).close(); // cached
             ImmutableBlock active = handles.get(0);
             List<MutableBlock> held = allocate(m, 2);

@@ -1,14 +1,11 @@
 package io.kvbm.manager;
 
-import static io.kvbm.manager.ManagerMatrix.MATRIX;
-import static io.kvbm.manager.ManagerMatrix.assertBooks;
-import static io.kvbm.manager.ManagerMatrix.assertStates;
-import static io.kvbm.manager.ManagerMatrix.chain;
-import static io.kvbm.manager.ManagerMatrix.closeHandles;
-import static io.kvbm.manager.ManagerMatrix.closeMutable;
-import static io.kvbm.manager.ManagerMatrix.counts;
+import static io.kvbm.manager.StoreAudit.assertBooks;
+import static io.kvbm.manager.StoreAudit.assertStates;
+import static io.kvbm.manager.StoreAudit.counts;
 import static io.kvbm.testing.TestBlocks.TIMEOUT;
 import static io.kvbm.testing.TestBlocks.ids;
+import static io.kvbm.testing.TestTokens.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,19 +16,22 @@ import io.kvbm.block.MutableBlock;
 import io.kvbm.block.StorageTier;
 import io.kvbm.block.WeakBlock;
 import io.kvbm.eviction.EvictionPolicy;
+import io.kvbm.eviction.InactiveIndex;
+import io.kvbm.testing.PolicyMatrix;
 import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
 import io.kvbm.tokens.TokenBlock;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
@@ -46,8 +46,7 @@ class BlockManagerInvariantsTest {
     @Nested
     class Conservation {
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void stateCounts_withEveryStateOccupied_sumToTotalAndMatchGauges(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 1
@@ -64,8 +63,8 @@ class BlockManagerInvariantsTest {
             assertThat(m.totalBlocks()).isEqualTo(12);
 
             second.close();
-            closeHandles(primaries);
-            closeMutable(mutable);
+            TestBlocks.closeAll(primaries);
+            TestBlocks.closeAll(mutable);
             TestBlocks.closeAll(staged);
             assertStates(m, counts(8, 0, 0, 0, 0, 4));
             assertThat(m.totalBlocks()).isEqualTo(12);
@@ -103,8 +102,7 @@ class BlockManagerInvariantsTest {
             assertStates(m, counts(10, 0, 0, 0, 0, 0));
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void allocate_kBlocks_movesGaugesAndCountersByK(EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 3
             BlockManager m = TestManagers.create(10, duplication, eviction);
@@ -122,11 +120,10 @@ class BlockManagerInvariantsTest {
             assertThat(s.inflightMutable()).isEqualTo(4);
             assertThat(s.resetPoolSize()).isEqualTo(6);
             assertStates(m, counts(6, 4, 0, 0, 0, 0));
-            closeMutable(blocks);
+            TestBlocks.closeAll(blocks);
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void closeMutable_returnsToTailOfResetPoolNeverInactive(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 4
@@ -141,11 +138,10 @@ class BlockManagerInvariantsTest {
             assertStates(m, counts(6, 0, 0, 0, 0, 0));
             List<MutableBlock> all = m.allocate(6).block(TIMEOUT);
             assertThat(ids(all)).as("oldest freed first").containsExactly(4, 5, 2, 0, 3, 1);
-            closeMutable(all);
+            TestBlocks.closeAll(all);
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void closeComplete_returnsToResetPoolAndStagingsStayCounted(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 5
@@ -163,8 +159,7 @@ class BlockManagerInvariantsTest {
                     .isEmpty();
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void stage_movesInflightToStagings_failedCompleteChangesNothing(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 6
@@ -190,8 +185,7 @@ class BlockManagerInvariantsTest {
             staged.close();
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void fullCycle_registerReleaseReallocate_evictsEveryCachedBlock(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 9
@@ -208,13 +202,12 @@ class BlockManagerInvariantsTest {
             assertThat(m.stats().allocations()).isEqualTo(2L * n);
             assertThat(m.stats().allocationsFromReset()).isEqualTo(n);
             assertThat(m.registry().checkPresence(hashes, StorageTier.G1)).containsOnly(false);
-            closeMutable(again);
+            TestBlocks.closeAll(again);
             assertStates(m, counts(n, 0, 0, 0, 0, 0));
             assertThat(TestBlocks.match(m, hashes)).isEmpty();
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void doubleCycle_secondChainFillsCache_thirdAllocationEvictsFirstChain(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 9
@@ -245,20 +238,19 @@ class BlockManagerInvariantsTest {
                 default: // lru, fifo, multiLru (every block cold): released first and entered first
                     assertThat(third.evicted()).containsExactlyElementsOf(first);
             }
-            closeMutable(third.blocks());
+            TestBlocks.closeAll(third.blocks());
             List<ImmutableBlock> survivors = TestBlocks.match(m, second);
             assertThat(survivors).hasSize(survivingPrefix);
-            closeHandles(survivors);
+            TestBlocks.closeAll(survivors);
             assertStates(m, counts(n, 0, 0, 0, 0, n));
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void mixedReturnPaths_mutableStagedRegistered_booksBalance(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 10
             BlockManager m = TestManagers.create(24, duplication, eviction);
-            closeMutable(m.allocate(8).block(TIMEOUT));
+            TestBlocks.closeAll(m.allocate(8).block(TIMEOUT));
             TestBlocks.closeAll(TestBlocks.stage(m, chain(0, 8)));
             TestBlocks.cache(m, chain(100, 8));
 
@@ -288,7 +280,7 @@ class BlockManagerInvariantsTest {
 
             assertThat(assertBooks(m)).containsExactly(before);
             assertThat(m.stats()).isEqualTo(statsBefore);
-            closeMutable(held);
+            TestBlocks.closeAll(held);
         }
 
         @Test
@@ -301,7 +293,7 @@ class BlockManagerInvariantsTest {
             StepVerifier.create(m.tryAllocate(0)).expectNext(List.of()).verifyComplete();
 
             assertThat(m.stats().allocations()).isEqualTo(4);
-            closeMutable(all);
+            TestBlocks.closeAll(all);
         }
 
         @Test
@@ -322,8 +314,8 @@ class BlockManagerInvariantsTest {
             assertThat(ids(all.blocks()).subList(3, 6)).containsExactly(0, 1, 2);
             assertThat(all.evicted()).containsExactlyElementsOf(cached);
             assertThat(m.availableBlocks()).isZero();
-            closeMutable(all.blocks());
-            closeMutable(held);
+            TestBlocks.closeAll(all.blocks());
+            TestBlocks.closeAll(held);
         }
 
         @Test
@@ -363,7 +355,7 @@ class BlockManagerInvariantsTest {
                         .as("round %d", round)
                         .doesNotHaveDuplicates()
                         .hasSize(16);
-                closeMutable(granted.get(0));
+                TestBlocks.closeAll(granted.get(0));
                 assertThat(m.availableBlocks()).as("after round %d", round).isEqualTo(16);
             }
             assertThat(m.stats().allocations()).isEqualTo(300L * 16);
@@ -381,7 +373,7 @@ class BlockManagerInvariantsTest {
                         .flatMap(i -> m.allocate(16).map(blocks -> {
                             // Each winner holds all 16 until it closes them, so the next one cannot overlap it.
                             assertThat(ids(blocks)).doesNotHaveDuplicates().hasSize(16);
-                            closeMutable(blocks);
+                            TestBlocks.closeAll(blocks);
                             return i;
                         }))
                         .sequential()
@@ -396,8 +388,7 @@ class BlockManagerInvariantsTest {
             assertBooks(m);
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void allocate_oneCachedNineFree_drainsResetPoolBeforeEvicting(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 8
@@ -417,19 +408,14 @@ class BlockManagerInvariantsTest {
             assertThat(m.stats().evictions()).isEqualTo(1);
             assertThat(taken.get(9).blockId()).isEqualTo(cached.blockId());
             StepVerifier.create(weak.upgrade()).verifyComplete();
-            closeMutable(taken);
+            TestBlocks.closeAll(taken);
         }
 
         @Test
         void allocate_indexYieldsNoVictim_failsAndRestoresResetPoolOrder() {
             // kvbm-core §8 invariant 12
-            AtomicReference<ManagerMatrix.ShortChangingIndex> index = new AtomicReference<>();
-            BlockManager m = TestManagers.create(
-                    6,
-                    b -> b.eviction(EvictionPolicy.of("short-changing", c -> {
-                        index.set(new ManagerMatrix.ShortChangingIndex());
-                        return index.get();
-                    })));
+            AtomicReference<ShortChangingIndex> index = new AtomicReference<>();
+            BlockManager m = shortChangingManager(6, index);
             List<SequenceHash> cached = chain(0, 4);
             TestBlocks.cache(m, cached);
             int[] before = assertBooks(m);
@@ -443,28 +429,18 @@ class BlockManagerInvariantsTest {
                             .hasMessageContaining("rolled back"))
                     .verify(TIMEOUT);
 
-            assertThat(assertBooks(m)).containsExactly(before);
-            assertThat(m.stats())
-                    .usingRecursiveComparison()
-                    .ignoringFields("allocateRollbacks")
-                    .isEqualTo(statsBefore);
-            assertThat(m.stats().allocateRollbacks()).isEqualTo(1);
+            assertRolledBackOnce(m, before, statsBefore);
             index.get().victimsAllowed = Integer.MAX_VALUE;
             List<MutableBlock> next = m.allocate(2).block(TIMEOUT);
             assertThat(ids(next)).as("reset pool order restored").containsExactly(4, 5);
-            closeMutable(next);
+            TestBlocks.closeAll(next);
         }
 
         @Test
         void allocate_indexYieldsTooFewVictims_failsChangesNothingAndKeepsVictimsCached() {
             // kvbm-core §8 invariant 12
-            AtomicReference<ManagerMatrix.ShortChangingIndex> index = new AtomicReference<>();
-            BlockManager m = TestManagers.create(
-                    6,
-                    b -> b.eviction(EvictionPolicy.of("short-changing", c -> {
-                        index.set(new ManagerMatrix.ShortChangingIndex());
-                        return index.get();
-                    })));
+            AtomicReference<ShortChangingIndex> index = new AtomicReference<>();
+            BlockManager m = shortChangingManager(6, index);
             List<SequenceHash> cached = chain(0, 4);
             TestBlocks.cache(m, cached);
             int[] before = assertBooks(m);
@@ -475,12 +451,7 @@ class BlockManagerInvariantsTest {
                     .expectError(IllegalStateException.class)
                     .verify(TIMEOUT);
 
-            assertThat(assertBooks(m)).containsExactly(before);
-            assertThat(m.stats())
-                    .usingRecursiveComparison()
-                    .ignoringFields("allocateRollbacks")
-                    .isEqualTo(statsBefore);
-            assertThat(m.stats().allocateRollbacks()).isEqualTo(1);
+            assertRolledBackOnce(m, before, statsBefore);
             assertThat(m.registry().checkPresence(cached, StorageTier.G1)).containsOnly(true);
             index.get().victimsAllowed = Integer.MAX_VALUE;
             Allocation next = m.allocateWithEvictions(4).block(TIMEOUT);
@@ -488,19 +459,18 @@ class BlockManagerInvariantsTest {
                     .as("reset pool order restored")
                     .containsExactly(4, 5);
             assertThat(next.evicted()).hasSize(2).isSubsetOf(cached);
-            closeMutable(next.blocks());
+            TestBlocks.closeAll(next.blocks());
             List<ImmutableBlock> rest =
                     m.scan(cached, false).block(TIMEOUT).values().stream().toList();
             assertThat(rest).hasSize(2);
-            closeHandles(rest);
+            TestBlocks.closeAll(rest);
         }
     }
 
     @Nested
     class Registration {
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void register_freshHashes_keepBlockIdAndHash(EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 13
             BlockManager m = TestManagers.create(6, duplication, eviction);
@@ -517,7 +487,7 @@ class BlockManagerInvariantsTest {
             assertThat(m.stats().stagings()).isEqualTo(3);
             assertThat(m.stats().inflightImmutable()).isEqualTo(3);
             assertStates(m, counts(3, 0, 0, 3, 0, 0));
-            closeHandles(handles);
+            TestBlocks.closeAll(handles);
         }
 
         @Test
@@ -537,7 +507,7 @@ class BlockManagerInvariantsTest {
             assertStates(m, counts(2, 0, 0, 1, 1, 0));
             List<ImmutableBlock> matched = TestBlocks.match(m, List.of(h));
             assertThat(ids(matched)).as("lookups return the primary").containsExactly(primary.blockId());
-            closeHandles(matched);
+            TestBlocks.closeAll(matched);
 
             duplicate.close();
             assertStates(m, counts(3, 0, 0, 1, 0, 0));
@@ -551,7 +521,7 @@ class BlockManagerInvariantsTest {
             BlockManager m = TestManagers.create(2, DuplicationPolicy.REJECT, EvictionPolicy.lru());
             SequenceHash h = chain(0, 1).get(0);
             ImmutableBlock first = TestBlocks.register(m, h);
-            CompleteBlock loser = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock loser = TestBlocks.stage(m, h);
 
             ImmutableBlock second = m.register(loser).block(TIMEOUT);
 
@@ -592,8 +562,7 @@ class BlockManagerInvariantsTest {
             assertThat(m.inactiveBlocks()).isEqualTo(1);
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void registerAll_sameHashTwiceInBatch_dedupsAgainstEarlierBlock(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             BlockManager m = TestManagers.create(4, duplication, eviction);
@@ -612,12 +581,11 @@ class BlockManagerInvariantsTest {
                 assertThat(m.stats().registrationDedup()).isEqualTo(1);
                 assertStates(m, counts(3, 0, 0, 1, 0, 0));
             }
-            closeHandles(handles);
+            TestBlocks.closeAll(handles);
             assertThat(m.inactiveBlocks()).isEqualTo(1);
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void register_hashCachedInInactivePool_resurrectsCachedPrimary(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             BlockManager m = TestManagers.create(4, duplication, eviction);
@@ -625,7 +593,7 @@ class BlockManagerInvariantsTest {
             ImmutableBlock original = TestBlocks.register(m, h);
             int cachedId = original.blockId();
             original.close();
-            CompleteBlock staged = TestBlocks.stage(m, List.of(h)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, h);
 
             ImmutableBlock handle = m.register(staged).block(TIMEOUT);
 
@@ -640,7 +608,87 @@ class BlockManagerInvariantsTest {
             assertStates(m, counts(3, 0, 0, 0, 0, 1));
             List<ImmutableBlock> matched = TestBlocks.match(m, List.of(h));
             assertThat(ids(matched)).as("the cached primary survives").containsExactly(cachedId);
-            closeHandles(matched);
+            TestBlocks.closeAll(matched);
+        }
+    }
+
+    /**
+     * Asserts that a failed allocation changed nothing: the books are {@code booksBefore} and every statistic is as in
+     * {@code statsBefore}, except that the manager counted its first rollback.
+     */
+    private static void assertRolledBackOnce(BlockManager m, int[] booksBefore, BlockManagerStats statsBefore) {
+        assertThat(assertBooks(m)).containsExactly(booksBefore);
+        assertThat(m.stats())
+                .usingRecursiveComparison()
+                .ignoringFields("allocateRollbacks")
+                .isEqualTo(statsBefore);
+        assertThat(m.stats().allocateRollbacks()).isEqualTo(1);
+    }
+
+    /** A manager of {@code blockCount} blocks on a {@link ShortChangingIndex}, which it publishes in {@code index}. */
+    private static BlockManager shortChangingManager(int blockCount, AtomicReference<ShortChangingIndex> index) {
+        return TestManagers.create(
+                blockCount,
+                b -> b.eviction(EvictionPolicy.of("short-changing", c -> {
+                    index.set(new ShortChangingIndex());
+                    return index.get();
+                })));
+    }
+
+    /**
+     * An insertion-ordered index that can be told to short-change allocations: while {@link #victimsAllowed} is
+     * limited it keeps reporting its full size but yields only that many victims, the contract breach kvbm's store
+     * guards against with a rollback (kvbm-core §3.4 step 5).
+     */
+    private static final class ShortChangingIndex implements InactiveIndex {
+
+        private final LinkedHashMap<SequenceHash, Integer> entries = new LinkedHashMap<>();
+        int victimsAllowed = Integer.MAX_VALUE; // set by the test thread between operations it runs itself
+
+        @Override
+        public void insert(SequenceHash hash, int blockId) {
+            if (entries.containsKey(hash) || entries.containsValue(blockId)) {
+                throw new IllegalStateException("duplicate " + hash + " / block " + blockId);
+            }
+            entries.put(hash, blockId);
+        }
+
+        @Override
+        public int remove(SequenceHash hash) {
+            Integer id = entries.remove(hash);
+            return id == null ? NO_BLOCK : id;
+        }
+
+        @Override
+        public boolean has(SequenceHash hash) {
+            return entries.containsKey(hash);
+        }
+
+        @Override
+        public boolean take(SequenceHash hash, int blockId) {
+            return entries.remove(hash, blockId);
+        }
+
+        @Override
+        public int evict() {
+            Iterator<Map.Entry<SequenceHash, Integer>> it = entries.entrySet().iterator();
+            if (victimsAllowed == 0 || !it.hasNext()) {
+                return NO_BLOCK;
+            }
+            victimsAllowed--;
+            int id = it.next().getValue();
+            it.remove();
+            return id;
+        }
+
+        @Override
+        public int size() {
+            return entries.size();
+        }
+
+        @Override
+        public String toString() {
+            return "ShortChangingIndex[size=" + entries.size() + "]";
         }
     }
 }

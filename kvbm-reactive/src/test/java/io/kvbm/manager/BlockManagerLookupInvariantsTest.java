@@ -1,14 +1,10 @@
 package io.kvbm.manager;
 
-import static io.kvbm.manager.ManagerMatrix.EVICTION;
-import static io.kvbm.manager.ManagerMatrix.MATRIX;
-import static io.kvbm.manager.ManagerMatrix.assertStates;
-import static io.kvbm.manager.ManagerMatrix.chain;
-import static io.kvbm.manager.ManagerMatrix.closeHandles;
-import static io.kvbm.manager.ManagerMatrix.closeMutable;
-import static io.kvbm.manager.ManagerMatrix.counts;
+import static io.kvbm.manager.StoreAudit.assertStates;
+import static io.kvbm.manager.StoreAudit.counts;
 import static io.kvbm.testing.TestBlocks.TIMEOUT;
 import static io.kvbm.testing.TestBlocks.ids;
+import static io.kvbm.testing.TestTokens.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.block.CompleteBlock;
@@ -20,6 +16,8 @@ import io.kvbm.eviction.EvictionPolicy;
 import io.kvbm.registry.BlockRegistry;
 import io.kvbm.registry.RegistrationHandle;
 import io.kvbm.testing.CountingFrequencyTracker;
+import io.kvbm.testing.EvictionPolicies;
+import io.kvbm.testing.PolicyMatrix;
 import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.tokens.SequenceHash;
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.test.StepVerifier;
 
@@ -43,8 +40,7 @@ class BlockManagerLookupInvariantsTest {
     @Nested
     class Match {
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void match_lastHashMissing_returnsLongestPrefixInInputOrder(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 17
@@ -60,12 +56,11 @@ class BlockManagerLookupInvariantsTest {
             assertThat(ids(matched)).isEqualTo(ids(registered));
             assertThat(m.stats().matchHashesRequested()).isEqualTo(3);
             assertThat(m.stats().matchBlocksReturned()).isEqualTo(2);
-            closeHandles(matched);
-            closeHandles(registered);
+            TestBlocks.closeAll(matched);
+            TestBlocks.closeAll(registered);
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void match_missInTheMiddle_stopsThereAndLeavesLaterHitsCached(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 17
@@ -78,11 +73,10 @@ class BlockManagerLookupInvariantsTest {
             assertThat(matched).extracting(ImmutableBlock::sequenceHash).containsExactly(hashes.get(0));
             assertThat(m.inactiveBlocks()).as("h2 was not touched").isEqualTo(1);
             assertThat(m.stats().matchBlocksReturned()).isEqualTo(1);
-            closeHandles(matched);
+            TestBlocks.closeAll(matched);
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void match_activeBlock_sharesItAndLeavesAvailableUnchanged(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 18
@@ -97,14 +91,13 @@ class BlockManagerLookupInvariantsTest {
             assertThat(m.stats().inflightImmutable()).isEqualTo(2);
             assertThat(m.availableBlocks()).isEqualTo(available);
             assertThat(original.useCount()).isEqualTo(2);
-            closeHandles(matched);
+            TestBlocks.closeAll(matched);
             assertThat(m.stats().inflightImmutable()).isEqualTo(1);
             assertStates(m, counts(3, 0, 0, 1, 0, 0));
             original.close();
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void close_lastHandleOfPrimary_movesToInactiveAndStaysPresent(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 19
@@ -126,8 +119,7 @@ class BlockManagerLookupInvariantsTest {
             assertStates(m, counts(3, 0, 0, 0, 0, 1));
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void match_inactiveBlock_resurrectsItAndCloseCachesItAgain(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 20
@@ -142,7 +134,7 @@ class BlockManagerLookupInvariantsTest {
             assertThat(ids(matched)).containsExactly(id);
             assertThat(m.inactiveBlocks()).isZero();
             assertStates(m, counts(3, 0, 0, 1, 0, 0));
-            closeHandles(matched);
+            TestBlocks.closeAll(matched);
             assertThat(m.inactiveBlocks()).isEqualTo(1);
         }
     }
@@ -150,8 +142,7 @@ class BlockManagerLookupInvariantsTest {
     @Nested
     class Scan {
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void scan_missInTheMiddle_findsEveryHitKeyedByHash(EvictionPolicy eviction, DuplicationPolicy duplication) {
             BlockManager m = TestManagers.create(8, duplication, eviction);
             List<SequenceHash> hashes = chain(0, 3);
@@ -161,7 +152,7 @@ class BlockManagerLookupInvariantsTest {
 
             assertThat(hits.keySet()).containsExactly(hashes.get(0), hashes.get(2));
             assertThat(m.inactiveBlocks()).isZero();
-            closeHandles(new ArrayList<>(hits.values()));
+            TestBlocks.closeAll(new ArrayList<>(hits.values()));
             assertThat(m.inactiveBlocks()).isEqualTo(2);
         }
 
@@ -178,7 +169,7 @@ class BlockManagerLookupInvariantsTest {
             assertThat(m.stats().inflightImmutable()).isEqualTo(1);
             assertThat(m.stats().scanHashesRequested()).isEqualTo(4);
             assertThat(m.stats().scanBlocksReturned()).isEqualTo(1);
-            closeHandles(new ArrayList<>(hits.values()));
+            TestBlocks.closeAll(new ArrayList<>(hits.values()));
         }
     }
 
@@ -207,8 +198,8 @@ class BlockManagerLookupInvariantsTest {
             assertThat(tracker.total())
                     .as("duplicates and rejects are not accesses")
                     .isEqualTo(3);
-            closeHandles(again);
-            closeHandles(first);
+            TestBlocks.closeAll(again);
+            TestBlocks.closeAll(first);
             TestBlocks.cache(m, hashes); // re-registration of cached primaries
             assertThat(tracker.total()).isEqualTo(3);
         }
@@ -231,7 +222,7 @@ class BlockManagerLookupInvariantsTest {
             assertThat(tracker.count(hashes.get(1))).as("active hit").isEqualTo(2);
             assertThat(tracker.count(hashes.get(2))).as("miss").isZero();
             assertThat(tracker.count(hashes.get(3))).as("after the miss").isEqualTo(1);
-            closeHandles(matched);
+            TestBlocks.closeAll(matched);
             active.close();
         }
 
@@ -243,10 +234,11 @@ class BlockManagerLookupInvariantsTest {
             TestBlocks.cache(m, List.of(hashes.get(0), hashes.get(2)));
             int base = tracker.total();
 
-            closeHandles(new ArrayList<>(m.scan(hashes, false).block(TIMEOUT).values()));
+            TestBlocks.closeAll(
+                    new ArrayList<>(m.scan(hashes, false).block(TIMEOUT).values()));
             assertThat(tracker.total()).isEqualTo(base);
 
-            closeHandles(
+            TestBlocks.closeAll(
                     new ArrayList<>(m.scan(List.of(hashes.get(0), hashes.get(0), hashes.get(1), hashes.get(2)), true)
                             .block(TIMEOUT)
                             .values()));
@@ -254,7 +246,7 @@ class BlockManagerLookupInvariantsTest {
             assertThat(tracker.count(hashes.get(0))).isEqualTo(2);
             assertThat(tracker.count(hashes.get(1))).isZero();
 
-            closeHandles(new ArrayList<>(m.scan(hashes).block(TIMEOUT).values()));
+            TestBlocks.closeAll(new ArrayList<>(m.scan(hashes).block(TIMEOUT).values()));
             assertThat(tracker.total() - base).as("scan(hashes) touches").isEqualTo(4);
         }
 
@@ -307,8 +299,7 @@ class BlockManagerLookupInvariantsTest {
     @Nested
     class WeakBlocks {
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void upgrade_whileHeld_returnsSameBlock(EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 23
             BlockManager m = TestManagers.create(4, duplication, eviction);
@@ -325,8 +316,7 @@ class BlockManagerLookupInvariantsTest {
             handle.close();
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void upgrade_afterLastClose_resurrectsFromInactive(EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 23
             BlockManager m = TestManagers.create(4, duplication, eviction);
@@ -343,22 +333,20 @@ class BlockManagerLookupInvariantsTest {
             assertThat(m.inactiveBlocks()).isEqualTo(1);
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void upgrade_afterEviction_completesEmpty(EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 23
             BlockManager m = TestManagers.create(2, duplication, eviction);
             ImmutableBlock handle = TestBlocks.register(m, chain(0, 1).get(0));
             WeakBlock weak = handle.downgrade();
             handle.close();
-            closeMutable(m.allocate(2).block(TIMEOUT));
+            TestBlocks.closeAll(m.allocate(2).block(TIMEOUT));
 
             StepVerifier.create(weak.upgrade()).verifyComplete();
             assertThat(m.stats().inflightImmutable()).isZero();
         }
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void upgrade_manyWeakBlocksOfOneHash_allUpgradeToTheSameBlock(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 23
@@ -376,7 +364,7 @@ class BlockManagerLookupInvariantsTest {
 
             assertThat(ids(upgraded)).containsOnly(handle.blockId()).hasSize(3);
             assertThat(upgraded.get(0).useCount()).isEqualTo(3);
-            closeHandles(upgraded);
+            TestBlocks.closeAll(upgraded);
         }
 
         @Test
@@ -399,8 +387,7 @@ class BlockManagerLookupInvariantsTest {
     @Nested
     class ResetInactive {
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void resetInactive_cachedBlocks_dropsThemAllAndClearsPresence(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 28
@@ -450,9 +437,9 @@ class BlockManagerLookupInvariantsTest {
             for (SequenceHash h : abc) {
                 TestBlocks.cache(m, List.of(h));
             }
-            closeHandles(TestBlocks.match(m, abc.subList(0, 1)));
+            TestBlocks.closeAll(TestBlocks.match(m, abc.subList(0, 1)));
             Allocation allocation = m.allocateWithEvictions(1).block(TIMEOUT);
-            closeMutable(allocation.blocks());
+            TestBlocks.closeAll(allocation.blocks());
             assertThat(allocation.evicted()).hasSize(1);
             return allocation.evicted().get(0);
         }
@@ -469,8 +456,7 @@ class BlockManagerLookupInvariantsTest {
                     .isEqualTo(chain(0, 3).get(0));
         }
 
-        @ParameterizedTest
-        @MethodSource(EVICTION)
+        @EvictionPolicies
         void evict_blockReRegisteredAfterEvictOnRelease_entersTheCacheLast(EvictionPolicy eviction) {
             // The block left the cache (and the registry) when it was released to the reset pool; registering the
             // same hash on the same slot again is a new cache entry for every policy.
@@ -479,12 +465,12 @@ class BlockManagerLookupInvariantsTest {
             TestBlocks.cache(m, h.subList(0, 2)); // a on block 0, b on block 1
             List<ImmutableBlock> hit = TestBlocks.match(m, h.subList(0, 1));
             hit.get(0).evictOnRelease(true);
-            closeHandles(hit); // a leaves for the reset pool: not cached, not registered
+            TestBlocks.closeAll(hit); // a leaves for the reset pool: not cached, not registered
             assertThat(m.registry().isRegistered(h.get(0))).isFalse();
             List<CompleteBlock> staged = TestBlocks.stage(m, List.of(h.get(2), h.get(0)));
             assertThat(ids(staged)).containsExactly(2, 0);
             List<ImmutableBlock> again = m.registerAll(staged).block(TIMEOUT);
-            closeHandles(again); // c, then a, enter the cache after b
+            TestBlocks.closeAll(again); // c, then a, enter the cache after b
 
             Allocation all = m.allocateWithEvictions(3).block(TIMEOUT);
 
@@ -494,15 +480,14 @@ class BlockManagerLookupInvariantsTest {
             } else {
                 assertThat(all.evicted()).containsExactly(h.get(1), h.get(2), h.get(0));
             }
-            closeMutable(all.blocks());
+            TestBlocks.closeAll(all.blocks());
         }
     }
 
     @Nested
     class EvictOnRelease {
 
-        @ParameterizedTest(name = "{0}, {1}")
-        @MethodSource(MATRIX)
+        @PolicyMatrix
         void close_managerDefaultEvictOnRelease_sendsEveryBlockToResetPool(
                 EvictionPolicy eviction, DuplicationPolicy duplication) {
             // kvbm-core §8 invariant 43
@@ -529,7 +514,7 @@ class BlockManagerLookupInvariantsTest {
             assertThat(m.inactiveBlocks()).as("the override keeps it cached").isEqualTo(1);
 
             List<ImmutableBlock> resurrected = TestBlocks.match(m, List.of(a));
-            closeHandles(resurrected);
+            TestBlocks.closeAll(resurrected);
             assertThat(m.inactiveBlocks())
                     .as("the override survived the trip through the cache")
                     .isEqualTo(1);
@@ -616,7 +601,7 @@ class BlockManagerLookupInvariantsTest {
             List<ImmutableBlock> again = TestBlocks.match(m, chain(0, 1));
             ImmutableBlock three = again.get(0).retain();
             three.evictOnRelease(true);
-            closeHandles(again);
+            TestBlocks.closeAll(again);
             three.close();
             assertThat(m.inactiveBlocks()).isZero();
         }

@@ -1,8 +1,8 @@
 package io.kvbm.manager;
 
-import static io.kvbm.testing.TestGuards.TIMEOUT;
-import static io.kvbm.testing.TestGuards.allocate;
-import static io.kvbm.testing.TestGuards.closeAll;
+import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestBlocks.allocate;
+import static io.kvbm.testing.TestBlocks.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.block.ImmutableBlock;
@@ -11,7 +11,7 @@ import io.kvbm.block.StorageTier;
 import io.kvbm.block.WeakBlock;
 import io.kvbm.frequency.FrequencyTracker;
 import io.kvbm.registry.BlockRegistry;
-import io.kvbm.testing.TestGuards;
+import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
@@ -39,7 +39,7 @@ class BlockManagerLookupTest {
         void match_notSubscribed_looksUpNothing() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain);
+            TestBlocks.cache(m, chain);
 
             m.match(chain);
 
@@ -51,7 +51,7 @@ class BlockManagerLookupTest {
         void match_withBackpressure_looksUpAtSubscriptionAndEmitsOnlyWhatIsRequested() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain);
+            TestBlocks.cache(m, chain);
 
             StepVerifier.create(m.match(chain), 0)
                     .expectSubscription()
@@ -84,7 +84,7 @@ class BlockManagerLookupTest {
         void match_cancelledAfterPartialDelivery_closesTheUndeliveredHandles() {
             BlockManager m = TestManagers.create(4);
             List<SequenceHash> chain = TestTokens.chain(0, 4);
-            TestGuards.cache(m, chain);
+            TestBlocks.cache(m, chain);
 
             StepVerifier.create(m.match(chain), 0)
                     .thenRequest(1)
@@ -101,7 +101,7 @@ class BlockManagerLookupTest {
         void match_cancelledBeforeAnyRequest_closesEveryHandle() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> chain = TestTokens.chain(0, 2);
-            List<ImmutableBlock> held = TestGuards.register(m, chain);
+            List<ImmutableBlock> held = TestBlocks.register(m, chain);
 
             StepVerifier.create(m.match(chain), 0).thenCancel().verify(TIMEOUT);
 
@@ -116,7 +116,7 @@ class BlockManagerLookupTest {
         void match_takeFirst_closesTheRest() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain);
+            TestBlocks.cache(m, chain);
 
             StepVerifier.create(m.match(chain).take(1))
                     .consumeNextWith(ImmutableBlock::close)
@@ -139,7 +139,7 @@ class BlockManagerLookupTest {
         void match_firstHashMisses_completesEmptyWithoutDemand() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> chain = TestTokens.chain(0, 2);
-            TestGuards.cache(m, chain.subList(1, 2));
+            TestBlocks.cache(m, chain.subList(1, 2));
 
             StepVerifier.create(m.match(chain), 0).expectSubscription().verifyComplete();
 
@@ -150,7 +150,7 @@ class BlockManagerLookupTest {
         void match_missInTheMiddle_stopsThereEvenIfLaterHashesAreCached() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, List.of(chain.get(0), chain.get(2)));
+            TestBlocks.cache(m, List.of(chain.get(0), chain.get(2)));
 
             StepVerifier.create(m.match(chain))
                     .assertNext(b -> {
@@ -170,11 +170,11 @@ class BlockManagerLookupTest {
         void match_resubscribed_performsAFreshLookup() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain.subList(0, 1));
+            TestBlocks.cache(m, chain.subList(0, 1));
             Flux<ImmutableBlock> match = m.match(chain);
 
             StepVerifier.create(match).consumeNextWith(ImmutableBlock::close).verifyComplete();
-            TestGuards.cache(m, chain.subList(1, 2));
+            TestBlocks.cache(m, chain.subList(1, 2));
             StepVerifier.create(match.doOnNext(ImmutableBlock::close))
                     .expectNextCount(2)
                     .verifyComplete();
@@ -185,7 +185,7 @@ class BlockManagerLookupTest {
         void match_activeBlock_sharesItWithoutChangingAvailability() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> chain = TestTokens.chain(0, 1);
-            ImmutableBlock held = TestGuards.register(m, chain).get(0);
+            ImmutableBlock held = TestBlocks.register(m, chain).get(0);
 
             StepVerifier.create(m.match(chain))
                     .assertNext(b -> {
@@ -210,7 +210,7 @@ class BlockManagerLookupTest {
                     BlockRegistry.builder().frequencyTracker(tracker).build();
             BlockManager m = TestManagers.create(3, registry, StorageTier.G1);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            TestGuards.cache(m, chain.subList(0, 2));
+            TestBlocks.cache(m, chain.subList(0, 2));
             assertThat(tracker.total()).as("one touch per new registration").isEqualTo(2);
 
             StepVerifier.create(m.match(chain).doOnNext(ImmutableBlock::close))
@@ -230,7 +230,7 @@ class BlockManagerLookupTest {
         void scan_notSubscribed_looksUpNothing() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> hashes = TestTokens.roots(51, 2);
-            TestGuards.cache(m, hashes);
+            TestBlocks.cache(m, hashes);
 
             m.scan(hashes);
 
@@ -241,7 +241,7 @@ class BlockManagerLookupTest {
         void scan_missInTheMiddle_findsEveryHitInInputOrder() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> h = TestTokens.roots(52, 3);
-            TestGuards.cache(m, List.of(h.get(2), h.get(0)));
+            TestBlocks.cache(m, List.of(h.get(2), h.get(0)));
 
             StepVerifier.create(m.scan(h))
                     .assertNext(hits -> {
@@ -257,7 +257,7 @@ class BlockManagerLookupTest {
         void scan_repeatedHashes_looksEachUpOnce() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> h = TestTokens.roots(53, 2);
-            TestGuards.cache(m, h);
+            TestBlocks.cache(m, h);
 
             StepVerifier.create(m.scan(List.of(h.get(1), h.get(0), h.get(1), h.get(1))))
                     .assertNext(hits -> {
@@ -285,7 +285,7 @@ class BlockManagerLookupTest {
             BlockManager m = TestManagers.create(
                     2, BlockRegistry.builder().frequencyTracker(tracker).build(), StorageTier.G1);
             List<SequenceHash> h = TestTokens.roots(55, 2);
-            TestGuards.cache(m, h);
+            TestBlocks.cache(m, h);
 
             StepVerifier.create(m.scan(h, false))
                     .consumeNextWith(hits -> closeAll(hits.values()))
@@ -310,7 +310,7 @@ class BlockManagerLookupTest {
         @Test
         void scan_cancelledBeforeRequest_looksUpNothing() {
             BlockManager m = TestManagers.create(1);
-            TestGuards.cache(m, TestTokens.roots(56, 1));
+            TestBlocks.cache(m, TestTokens.roots(56, 1));
 
             StepVerifier.create(m.scan(TestTokens.roots(56, 1)), 0).thenCancel().verify(TIMEOUT);
 
@@ -322,7 +322,7 @@ class BlockManagerLookupTest {
         void scan_resubscribed_performsAFreshLookup() {
             BlockManager m = TestManagers.create(2);
             List<SequenceHash> h = TestTokens.roots(57, 2);
-            TestGuards.cache(m, h.subList(0, 1));
+            TestBlocks.cache(m, h.subList(0, 1));
             Mono<Map<SequenceHash, ImmutableBlock>> scan = m.scan(h);
 
             StepVerifier.create(scan)
@@ -331,7 +331,7 @@ class BlockManagerLookupTest {
                         closeAll(hits.values());
                     })
                     .verifyComplete();
-            TestGuards.cache(m, h.subList(1, 2));
+            TestBlocks.cache(m, h.subList(1, 2));
             StepVerifier.create(scan)
                     .assertNext(hits -> {
                         assertThat(hits).hasSize(2);
@@ -344,11 +344,19 @@ class BlockManagerLookupTest {
     @Nested
     class Upgrade {
 
+        /** Registers a fresh root hash, releases it to the inactive pool and returns a weak reference to it. */
+        private WeakBlock cachedWeakBlock(BlockManager m, long seed) {
+            ImmutableBlock held =
+                    TestBlocks.register(m, TestTokens.roots(seed, 1).get(0));
+            WeakBlock weak = held.downgrade();
+            held.close();
+            return weak;
+        }
+
         @Test
         void upgrade_whileHeld_returnsAnotherHandleToTheSameBlock() {
             BlockManager m = TestManagers.create(2);
-            ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(61, 1)).get(0);
+            ImmutableBlock held = TestBlocks.register(m, TestTokens.roots(61, 1).get(0));
             WeakBlock weak = held.downgrade();
 
             StepVerifier.create(weak.upgrade())
@@ -364,10 +372,7 @@ class BlockManagerLookupTest {
         @Test
         void upgrade_afterLastRelease_resurrectsTheCachedBlock() {
             BlockManager m = TestManagers.create(2);
-            ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(62, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 62);
             assertThat(m.inactiveBlocks()).isEqualTo(1);
 
             Mono<ImmutableBlock> upgrade = weak.upgrade();
@@ -386,10 +391,7 @@ class BlockManagerLookupTest {
         @Test
         void upgrade_afterEviction_completesEmpty() {
             BlockManager m = TestManagers.create(2);
-            ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(63, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 63);
             List<MutableBlock> all = allocate(m, 2); // evicts the cached block
 
             StepVerifier.create(weak.upgrade()).verifyComplete();
@@ -400,10 +402,7 @@ class BlockManagerLookupTest {
         @Test
         void upgrade_afterResetInactive_completesEmpty() {
             BlockManager m = TestManagers.create(2);
-            ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(64, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 64);
             StepVerifier.create(m.resetInactive()).expectNext(1).verifyComplete();
 
             StepVerifier.create(weak.upgrade()).verifyComplete();
@@ -414,10 +413,7 @@ class BlockManagerLookupTest {
             CountingTracker tracker = new CountingTracker();
             BlockManager m = TestManagers.create(
                     1, BlockRegistry.builder().frequencyTracker(tracker).build(), StorageTier.G1);
-            ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(65, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 65);
 
             StepVerifier.create(weak.upgrade())
                     .consumeNextWith(ImmutableBlock::close)
@@ -429,10 +425,7 @@ class BlockManagerLookupTest {
         @Test
         void upgrade_cancelledBeforeRequest_resurrectsNothing() {
             BlockManager m = TestManagers.create(1);
-            ImmutableBlock held =
-                    TestGuards.register(m, TestTokens.roots(66, 1)).get(0);
-            WeakBlock weak = held.downgrade();
-            held.close();
+            WeakBlock weak = cachedWeakBlock(m, 66);
 
             StepVerifier.create(weak.upgrade(), 0).thenCancel().verify(TIMEOUT);
 
@@ -447,7 +440,7 @@ class BlockManagerLookupTest {
         void resetInactive_dropsOnlyCachedBlocksAndEmitsTheirNumber() {
             BlockManager m = TestManagers.create(4);
             List<SequenceHash> h = TestTokens.roots(71, 3);
-            List<ImmutableBlock> handles = TestGuards.register(m, h);
+            List<ImmutableBlock> handles = TestBlocks.register(m, h);
             handles.get(1).close();
             handles.get(2).close();
 
@@ -466,7 +459,7 @@ class BlockManagerLookupTest {
         @Test
         void resetInactive_notSubscribed_dropsNothing() {
             BlockManager m = TestManagers.create(1);
-            TestGuards.cache(m, TestTokens.roots(72, 1));
+            TestBlocks.cache(m, TestTokens.roots(72, 1));
 
             m.resetInactive();
 

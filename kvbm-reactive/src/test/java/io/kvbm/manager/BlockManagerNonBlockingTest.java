@@ -1,15 +1,15 @@
 package io.kvbm.manager;
 
-import static io.kvbm.testing.TestGuards.TIMEOUT;
-import static io.kvbm.testing.TestGuards.allocate;
-import static io.kvbm.testing.TestGuards.closeAll;
+import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestBlocks.allocate;
+import static io.kvbm.testing.TestBlocks.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
 import io.kvbm.block.WeakBlock;
-import io.kvbm.testing.TestGuards;
+import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
@@ -81,7 +81,7 @@ class BlockManagerNonBlockingTest {
                                 return blocks.size();
                             }));
                 })
-                .flatMap(n -> m.tryAllocate(2).doOnNext(TestGuards::closeAll).thenReturn(n))
+                .flatMap(n -> m.tryAllocate(2).doOnNext(TestBlocks::closeAll).thenReturn(n))
                 .flatMap(n -> m.resetInactive().thenReturn(n))
                 .flatMap(n -> m.close().thenReturn(n));
 
@@ -103,7 +103,7 @@ class BlockManagerNonBlockingTest {
                         .doOnNext(b -> servedOn.add(Thread.currentThread().getName())))
                 .expectSubscription()
                 .then(() -> Schedulers.parallel().schedule(() -> closeAll(held)))
-                .consumeNextWith(TestGuards::closeAll)
+                .consumeNextWith(TestBlocks::closeAll)
                 .expectComplete()
                 .verify(TIMEOUT);
 

@@ -1,12 +1,12 @@
 package io.kvbm.manager;
 
-import static io.kvbm.testing.TestGuards.TIMEOUT;
-import static io.kvbm.testing.TestGuards.closeAll;
+import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestBlocks.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
-import io.kvbm.testing.TestGuards;
+import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
@@ -131,7 +131,7 @@ class BlockManagerReentrancyTest {
     void match_closingEachHandleInOnNext_booksBalance() {
         BlockManager m = TestManagers.create(64);
         List<SequenceHash> chain = TestTokens.chain(0, 64);
-        TestGuards.cache(m, chain);
+        TestBlocks.cache(m, chain);
 
         StepVerifier.create(m.match(chain).doOnNext(ImmutableBlock::close).repeat(99))
                 .expectNextCount(64 * 100)

@@ -1,8 +1,8 @@
 package io.kvbm.manager;
 
-import static io.kvbm.testing.TestGuards.TIMEOUT;
-import static io.kvbm.testing.TestGuards.allocate;
-import static io.kvbm.testing.TestGuards.closeAll;
+import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestBlocks.allocate;
+import static io.kvbm.testing.TestBlocks.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +10,7 @@ import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
 import io.kvbm.eviction.EvictionPolicy;
-import io.kvbm.testing.TestGuards;
+import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
@@ -37,7 +37,7 @@ class BlockManagerRegistrationTest {
         @Test
         void register_notSubscribed_leavesTheBlockWithTheCaller() {
             BlockManager m = TestManagers.create(1);
-            CompleteBlock staged = TestGuards.stage(m, TestTokens.roots(81, 1)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, TestTokens.roots(81, 1)).get(0);
 
             m.register(staged);
 
@@ -50,7 +50,7 @@ class BlockManagerRegistrationTest {
         void register_emitsAHandleWithTheStagedIdAndHash() {
             BlockManager m = TestManagers.create(2);
             SequenceHash hash = TestTokens.roots(82, 1).get(0);
-            CompleteBlock staged = TestGuards.stage(m, List.of(hash)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, hash);
 
             StepVerifier.create(m.register(staged))
                     .assertNext(b -> {
@@ -68,7 +68,7 @@ class BlockManagerRegistrationTest {
         @Test
         void register_sameBlockSubscribedTwice_secondSubscriptionFailsWithIse() {
             BlockManager m = TestManagers.create(1);
-            CompleteBlock staged = TestGuards.stage(m, TestTokens.roots(83, 1)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, TestTokens.roots(83, 1)).get(0);
             Mono<ImmutableBlock> first = m.register(staged);
             Mono<ImmutableBlock> second = m.register(staged); // assembled while still live
 
@@ -91,7 +91,7 @@ class BlockManagerRegistrationTest {
         @Test
         void register_cancelledBeforeRequest_leavesTheBlockUnconsumed() {
             BlockManager m = TestManagers.create(1);
-            CompleteBlock staged = TestGuards.stage(m, TestTokens.roots(84, 1)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, TestTokens.roots(84, 1)).get(0);
 
             StepVerifier.create(m.register(staged), 0).thenCancel().verify(TIMEOUT);
 
@@ -104,7 +104,7 @@ class BlockManagerRegistrationTest {
         @Test
         void register_cancelledWhileQueuedBehindAnotherOperation_leavesTheBlockUnconsumed() {
             BlockManager m = TestManagers.create(2);
-            CompleteBlock staged = TestGuards.stage(m, TestTokens.roots(85, 1)).get(0);
+            CompleteBlock staged = TestBlocks.stage(m, TestTokens.roots(85, 1)).get(0);
             AtomicReference<Subscription> queued = new AtomicReference<>();
 
             // Inside onNext the drain loop is busy, so the registration is queued; cancelling it there must win.
@@ -131,8 +131,8 @@ class BlockManagerRegistrationTest {
         void register_rejectPolicy_emitsTheExistingPrimaryAndFreesTheStagedSlotAtOnce() {
             BlockManager m = TestManagers.create(2, DuplicationPolicy.REJECT, EvictionPolicy.lru());
             SequenceHash hash = TestTokens.roots(86, 1).get(0);
-            ImmutableBlock primary = TestGuards.register(m, List.of(hash)).get(0);
-            CompleteBlock second = TestGuards.stage(m, List.of(hash)).get(0);
+            ImmutableBlock primary = TestBlocks.register(m, hash);
+            CompleteBlock second = TestBlocks.stage(m, hash);
 
             StepVerifier.create(m.register(second))
                     .assertNext(b -> {
@@ -159,8 +159,8 @@ class BlockManagerRegistrationTest {
         void register_allowPolicy_createsADuplicateThatPinsThePrimary() {
             BlockManager m = TestManagers.create(2);
             SequenceHash hash = TestTokens.roots(87, 1).get(0);
-            ImmutableBlock primary = TestGuards.register(m, List.of(hash)).get(0);
-            CompleteBlock second = TestGuards.stage(m, List.of(hash)).get(0);
+            ImmutableBlock primary = TestBlocks.register(m, hash);
+            CompleteBlock second = TestBlocks.stage(m, hash);
 
             ImmutableBlock duplicate = m.register(second).block(TIMEOUT);
 
@@ -179,8 +179,8 @@ class BlockManagerRegistrationTest {
             for (DuplicationPolicy policy : DuplicationPolicy.values()) {
                 BlockManager m = TestManagers.create(2, policy, EvictionPolicy.lru());
                 SequenceHash hash = TestTokens.roots(88, 1).get(0);
-                TestGuards.cache(m, List.of(hash));
-                CompleteBlock second = TestGuards.stage(m, List.of(hash)).get(0);
+                TestBlocks.cache(m, List.of(hash));
+                CompleteBlock second = TestBlocks.stage(m, hash);
 
                 ImmutableBlock handle = m.register(second).block(TIMEOUT);
 
@@ -202,7 +202,7 @@ class BlockManagerRegistrationTest {
         void registerAll_emitsHandlesAlignedWithTheInput() {
             BlockManager m = TestManagers.create(3);
             List<SequenceHash> chain = TestTokens.chain(0, 3);
-            List<CompleteBlock> staged = new ArrayList<>(TestGuards.stage(m, chain));
+            List<CompleteBlock> staged = new ArrayList<>(TestBlocks.stage(m, chain));
             java.util.Collections.reverse(staged);
 
             StepVerifier.create(m.registerAll(staged))
@@ -224,7 +224,7 @@ class BlockManagerRegistrationTest {
         @Test
         void registerAll_oneBlockClosedBeforeSubscription_failsAndConsumesNone() {
             BlockManager m = TestManagers.create(3);
-            List<CompleteBlock> staged = TestGuards.stage(m, TestTokens.roots(91, 3));
+            List<CompleteBlock> staged = TestBlocks.stage(m, TestTokens.roots(91, 3));
             Mono<List<ImmutableBlock>> batch = m.registerAll(staged);
             staged.get(2).close();
 
@@ -238,7 +238,7 @@ class BlockManagerRegistrationTest {
             assertThat(m.stats().registrations()).isZero();
             StepVerifier.create(m.registerAll(staged.subList(0, 2)))
                     .as("the other blocks are still live")
-                    .consumeNextWith(TestGuards::closeAll)
+                    .consumeNextWith(TestBlocks::closeAll)
                     .verifyComplete();
         }
 
@@ -261,7 +261,7 @@ class BlockManagerRegistrationTest {
 
         /** In its own frame, so that no local keeps the guards reachable. */
         private void failBatchAndDropTheBlocks(BlockManager m) {
-            List<CompleteBlock> staged = TestGuards.stage(m, TestTokens.roots(96, 2));
+            List<CompleteBlock> staged = TestBlocks.stage(m, TestTokens.roots(96, 2));
             Mono<List<ImmutableBlock>> batch = m.registerAll(staged);
             staged.get(1).close();
             StepVerifier.create(batch).expectError(IllegalStateException.class).verify(TIMEOUT);
@@ -271,7 +271,7 @@ class BlockManagerRegistrationTest {
         void registerAll_sameHashTwiceInBatch_allow_secondIsADuplicateOfTheFirst() {
             BlockManager m = TestManagers.create(2);
             SequenceHash hash = TestTokens.roots(92, 1).get(0);
-            List<CompleteBlock> staged = TestGuards.stage(m, List.of(hash, hash));
+            List<CompleteBlock> staged = TestBlocks.stage(m, List.of(hash, hash));
 
             StepVerifier.create(m.registerAll(staged))
                     .assertNext(handles -> {
@@ -287,7 +287,7 @@ class BlockManagerRegistrationTest {
         void registerAll_sameHashTwiceInBatch_reject_bothGetTheFirstBlock() {
             BlockManager m = TestManagers.create(2, DuplicationPolicy.REJECT, EvictionPolicy.lru());
             SequenceHash hash = TestTokens.roots(93, 1).get(0);
-            List<CompleteBlock> staged = TestGuards.stage(m, List.of(hash, hash));
+            List<CompleteBlock> staged = TestBlocks.stage(m, List.of(hash, hash));
 
             StepVerifier.create(m.registerAll(staged))
                     .assertNext(handles -> {
@@ -303,7 +303,7 @@ class BlockManagerRegistrationTest {
         @Test
         void registerAll_cancelledBeforeRequest_consumesNothing() {
             BlockManager m = TestManagers.create(2);
-            List<CompleteBlock> staged = TestGuards.stage(m, TestTokens.roots(94, 2));
+            List<CompleteBlock> staged = TestBlocks.stage(m, TestTokens.roots(94, 2));
 
             StepVerifier.create(m.registerAll(staged), 0).thenCancel().verify(TIMEOUT);
 
@@ -315,7 +315,7 @@ class BlockManagerRegistrationTest {
         @Test
         void registerAll_notSubscribed_consumesNothing() {
             BlockManager m = TestManagers.create(2);
-            List<CompleteBlock> staged = TestGuards.stage(m, TestTokens.roots(95, 2));
+            List<CompleteBlock> staged = TestBlocks.stage(m, TestTokens.roots(95, 2));
 
             m.registerAll(staged);
 

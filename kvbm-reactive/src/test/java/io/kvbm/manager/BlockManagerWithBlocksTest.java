@@ -1,8 +1,8 @@
 package io.kvbm.manager;
 
-import static io.kvbm.testing.TestGuards.TIMEOUT;
-import static io.kvbm.testing.TestGuards.allocate;
-import static io.kvbm.testing.TestGuards.closeAll;
+import static io.kvbm.testing.TestBlocks.TIMEOUT;
+import static io.kvbm.testing.TestBlocks.allocate;
+import static io.kvbm.testing.TestBlocks.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.block.ImmutableBlock;

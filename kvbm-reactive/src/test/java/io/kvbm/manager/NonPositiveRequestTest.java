@@ -1,12 +1,12 @@
 package io.kvbm.manager;
 
-import static io.kvbm.testing.TestGuards.closeAll;
+import static io.kvbm.testing.TestBlocks.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
-import io.kvbm.testing.TestGuards;
+import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
@@ -54,7 +54,7 @@ class NonPositiveRequestTest {
     void request_nonPositive_signalsIllegalArgumentAndDoesNothing(
             Function<BlockManager, Publisher<?>> call, long demand) {
         BlockManager m = TestManagers.create(4);
-        TestGuards.cache(m, TestTokens.chain(0, 2));
+        TestBlocks.cache(m, TestTokens.chain(0, 2));
         BlockManagerStats before = m.stats();
         RawSubscriber<Object> subscriber = new RawSubscriber<>();
 
@@ -84,7 +84,7 @@ class NonPositiveRequestTest {
     @ValueSource(longs = {0, -1})
     void register_nonPositiveRequest_signalsIllegalArgumentAndLeavesTheBlockUnconsumed(long demand) {
         BlockManager m = TestManagers.create(2);
-        CompleteBlock staged = TestGuards.stage(m, TestTokens.roots(1, 1)).get(0);
+        CompleteBlock staged = TestBlocks.stage(m, TestTokens.roots(1, 1)).get(0);
         RawSubscriber<ImmutableBlock> subscriber = new RawSubscriber<>();
 
         m.register(staged).subscribe(subscriber);
@@ -92,14 +92,14 @@ class NonPositiveRequestTest {
 
         assertThat(subscriber.error).isInstanceOf(IllegalArgumentException.class);
         assertThat(m.stats().registrations()).isZero();
-        ImmutableBlock registered = m.register(staged).block(TestGuards.TIMEOUT); // still live
+        ImmutableBlock registered = m.register(staged).block(TestBlocks.TIMEOUT); // still live
         registered.close();
     }
 
     @Test
     void allocate_nonPositiveRequestWhileWaiting_leavesTheLineWithTheError() {
         BlockManager m = TestManagers.create(1);
-        MutableBlock held = m.allocate().block(TestGuards.TIMEOUT);
+        MutableBlock held = m.allocate().block(TestBlocks.TIMEOUT);
         RawSubscriber<MutableBlock> subscriber = new RawSubscriber<>();
         m.allocate().subscribe(subscriber);
         subscriber.subscription.request(1);
@@ -118,7 +118,7 @@ class NonPositiveRequestTest {
     void match_nonPositiveFirstRequest_closesEveryHandleOfTheLookup() {
         BlockManager m = TestManagers.create(3);
         List<SequenceHash> chain = TestTokens.chain(5, 3);
-        TestGuards.cache(m, chain);
+        TestBlocks.cache(m, chain);
         RawSubscriber<ImmutableBlock> subscriber = new RawSubscriber<>();
         m.match(chain).subscribe(subscriber); // the lookup runs at subscription, whatever the demand
 
@@ -135,7 +135,7 @@ class NonPositiveRequestTest {
     void match_nonPositiveRequestAfterPartialDelivery_closesWhatWasNotDelivered() {
         BlockManager m = TestManagers.create(3);
         List<SequenceHash> chain = TestTokens.chain(5, 3);
-        TestGuards.cache(m, chain);
+        TestBlocks.cache(m, chain);
         RawSubscriber<ImmutableBlock> subscriber = new RawSubscriber<>();
         m.match(chain).subscribe(subscriber);
         subscriber.subscription.request(1);

@@ -6,7 +6,6 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,9 +27,9 @@ public @interface PolicyMatrix {
     final class Provider implements ArgumentsProvider {
         @Override
         public Stream<? extends Arguments> provideArguments(ExtensionContext context) {
-            return TestManagers.evictionPolicies().stream()
+            return EvictionPolicies.Provider.named()
                     .flatMap(eviction -> Stream.of(DuplicationPolicy.values())
-                            .map(duplication -> Arguments.of(Named.of(eviction.name(), eviction), duplication)));
+                            .map(duplication -> Arguments.of(eviction, duplication)));
         }
     }
 }

@@ -4,6 +4,10 @@ import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
 import io.kvbm.block.StorageTier;
+import io.kvbm.event.EmissionPolicy;
+import io.kvbm.event.EventBatch;
+import io.kvbm.event.EventKind;
+import io.kvbm.event.EventStreamOverflowException;
 import io.kvbm.eviction.EvictionPolicy;
 import io.kvbm.eviction.InactiveIndex;
 import io.kvbm.registry.BlockRegistry;
@@ -18,8 +22,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Manages the logical lifecycle of a fixed set of KV-cache block slots of one storage tier.
@@ -86,6 +93,8 @@ public final class BlockManager {
     private final LeakDetection leakDetection;
     private final int maxPending;
     private final Mono<MutableBlock> allocateOne;
+    private final long instanceId;
+    private final ManagerEvents events;
 
     private BlockManager(Builder builder, BlockRegistry registry) {
         this.id = IDS.incrementAndGet();
@@ -104,6 +113,18 @@ public final class BlockManager {
                 builder.evictOnRelease,
                 new StoreCounters());
         this.loop = new DrainLoop(id, store, maxPending, leakDetection);
+        this.instanceId = builder.instanceId == null ? id : builder.instanceId;
+        this.events = new ManagerEvents(
+                loop,
+                instanceId,
+                builder.tier,
+                builder.emissionPolicy,
+                builder.eventBatchSize,
+                builder.eventWindow,
+                builder.eventScheduler == null ? Schedulers.parallel() : builder.eventScheduler,
+                builder.eventBufferSize);
+        loop.events = events;
+        store.events(events);
         this.allocateOne = AllocationRequest.AllocationMono.create(loop, 1, AllocationRequest.SINGLE, null);
     }
 
@@ -406,6 +427,64 @@ public final class BlockManager {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+    // events
+
+    /**
+     * Returns the hot stream of this tier's cache events, batched.
+     *
+     * <p>Subscribing connects the subscriber between two batches; it receives every batch closed after that, in
+     * {@code seq} order without gaps, and nothing from before (use {@link #eventsWithSnapshot()} to learn the current
+     * content first). Each subscription is independent. A {@link EventKind#STORED} batch names hashes that became
+     * held by this tier, {@link EventKind#REMOVED} and {@link EventKind#CLEARED} hashes that stopped being held;
+     * releasing a block into the inactive pool is not a removal. Batches hold one kind, at most
+     * {@link Builder#eventBatching(int, Duration) eventBatchSize} hashes, and are closed on a kind switch, on size and
+     * every event window; hashes are filtered by the {@link Builder#emissionPolicy(EmissionPolicy) emission policy}.
+     *
+     * <ul>
+     *   <li>Multicast: every subscriber gets every batch closed while it is subscribed.
+     *   <li>Without subscriber: events are not even accumulated, and {@code seq} does not advance.
+     *   <li>Backpressure: each subscriber has its own buffer of {@link Builder#eventBufferSize(int) eventBufferSize}
+     *       events; a subscriber that falls further behind is terminated with {@link EventStreamOverflowException} and
+     *       nobody else is affected. The manager never waits for a subscriber and never drops an event silently.
+     *   <li>Replaying: no.
+     *   <li>Completion: after the {@link EventKind#SHUTDOWN} batch when the manager closes; a subscription made after
+     *       that completes at once.
+     *   <li>Threading: batches are delivered from the drain loop (any thread that operates on the manager, or the
+     *       event scheduler's tick) or on the thread that requests.
+     * </ul>
+     *
+     * @return the hot event stream
+     */
+    public Flux<EventBatch> events() {
+        return EventFlux.create(loop, events, false);
+    }
+
+    /**
+     * Returns the event stream preceded by a snapshot of what this tier holds when the subscription is connected.
+     *
+     * <p>The first batch is a {@link EventKind#CLEARED} batch without hashes (forget what you knew about this tier),
+     * followed by {@link EventKind#STORED} batches naming every hash the tier holds (active or cached, filtered by the
+     * emission policy); all of them carry the {@code seq} of the last batch closed before the snapshot (−1 if none).
+     * Then the live stream continues with the next {@code seq}, exactly as {@link #events()}: snapshot and live stream
+     * are taken in the same step of the drain loop, so nothing is missed and nothing is repeated. The snapshot
+     * counts against the subscriber's buffer like any other batch.
+     *
+     * @return the snapshot, then the hot event stream
+     */
+    public Flux<EventBatch> eventsWithSnapshot() {
+        return EventFlux.create(loop, events, true);
+    }
+
+    /**
+     * Returns the worker id stamped on this manager's event batches.
+     *
+     * @return the instance id
+     */
+    public long instanceId() {
+        return instanceId;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
     // maintenance
 
     /**
@@ -579,7 +658,8 @@ public final class BlockManager {
                 c.get(StoreCounters.RESET_POOL),
                 c.get(StoreCounters.INACTIVE_POOL),
                 c.get(StoreCounters.PENDING),
-                c.get(StoreCounters.ALLOCATE_ROLLBACKS));
+                c.get(StoreCounters.ALLOCATE_ROLLBACKS),
+                c.get(StoreCounters.EVENT_SUBSCRIBERS_DROPPED));
     }
 
     @Override
@@ -664,14 +744,93 @@ public final class BlockManager {
         private int blockCount = -1;
         private int blockSize = 16;
         private StorageTier tier = StorageTier.G1;
-        private BlockRegistry registry;
+        private @Nullable BlockRegistry registry;
         private DuplicationPolicy duplicationPolicy = DuplicationPolicy.ALLOW;
         private EvictionPolicy eviction = EvictionPolicy.lineage();
         private int maxPendingAllocations = 1024;
         private LeakDetection leakDetection = LeakDetection.SAMPLED;
         private boolean evictOnRelease;
+        private @Nullable Long instanceId;
+        private EmissionPolicy emissionPolicy = EmissionPolicy.all();
+        private int eventBatchSize = 1024;
+        private Duration eventWindow = Duration.ofMillis(10);
+        private @Nullable Scheduler eventScheduler;
+        private int eventBufferSize = 8192;
 
         private Builder() {}
+
+        /**
+         * Sets the worker id stamped on event batches, shared by the managers of every tier of one worker so that a
+         * router can attribute their events. Default: this manager's {@link BlockManager#id()}.
+         *
+         * @param instanceId the worker id
+         * @return this builder
+         */
+        public Builder instanceId(long instanceId) {
+            this.instanceId = instanceId;
+            return this;
+        }
+
+        /**
+         * Sets which hashes produce events. Default {@link EmissionPolicy#all()}.
+         *
+         * @param policy the policy
+         * @return this builder
+         */
+        public Builder emissionPolicy(EmissionPolicy policy) {
+            this.emissionPolicy = Objects.requireNonNull(policy, "emissionPolicy");
+            return this;
+        }
+
+        /**
+         * Sets how events are batched: at most {@code maxBatchSize} hashes per batch, and the open batch is closed
+         * every {@code window}. Default 1024 and 10 ms (kvbm's batcher).
+         *
+         * @param maxBatchSize at least 1
+         * @param window positive
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder eventBatching(int maxBatchSize, Duration window) {
+            if (maxBatchSize < 1) {
+                throw new IllegalArgumentException("eventBatchSize must be positive, got " + maxBatchSize);
+            }
+            Objects.requireNonNull(window, "window");
+            if (window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("eventWindow must be positive, got " + window);
+            }
+            this.eventBatchSize = maxBatchSize;
+            this.eventWindow = window;
+            return this;
+        }
+
+        /**
+         * Sets the scheduler of the event window's timer and of batch timestamps. Default
+         * {@link Schedulers#parallel()}; tests pass a {@code VirtualTimeScheduler}.
+         *
+         * @param scheduler the scheduler
+         * @return this builder
+         */
+        public Builder eventScheduler(Scheduler scheduler) {
+            this.eventScheduler = Objects.requireNonNull(scheduler, "eventScheduler");
+            return this;
+        }
+
+        /**
+         * Sets each event subscriber's buffer, in events (hashes); a subscriber that falls further behind is
+         * terminated with {@link EventStreamOverflowException}. Default 8192.
+         *
+         * @param events at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder eventBufferSize(int events) {
+            if (events < 1) {
+                throw new IllegalArgumentException("eventBufferSize must be positive, got " + events);
+            }
+            this.eventBufferSize = events;
+            return this;
+        }
 
         /**
          * Sets the number of block slots. Required.

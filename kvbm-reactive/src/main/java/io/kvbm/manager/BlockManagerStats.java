@@ -25,6 +25,7 @@ package io.kvbm.manager;
  * @param pendingAllocations allocations waiting for blocks
  * @param allocateRollbacks allocations undone because the eviction policy's index yielded fewer victims than it
  *     reported (kvbm's {@code allocate_atomic_rollback} audit counter); always 0 with the built-in policies
+ * @param eventSubscribersDropped event subscribers terminated with {@code EventStreamOverflowException}
  */
 public record BlockManagerStats(
         long allocations,
@@ -44,4 +45,5 @@ public record BlockManagerStats(
         long resetPoolSize,
         long inactivePoolSize,
         long pendingAllocations,
-        long allocateRollbacks) {}
+        long allocateRollbacks,
+        long eventSubscribersDropped) {}

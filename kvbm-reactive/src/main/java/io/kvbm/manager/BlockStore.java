@@ -70,6 +70,8 @@ final class BlockStore {
     private final HashMap<SequenceHash, ActiveEntry> activeByHash;
     /** Once the manager is closed nothing is cached any more: its tier must stop advertising hashes. */
     private boolean closed;
+    /** Told about every transition that changes which hashes this tier holds. */
+    private StoreEvents events = StoreEvents.NONE;
 
     BlockStore(
             int totalBlocks,
@@ -105,6 +107,10 @@ final class BlockStore {
 
     // ---------------------------------------------------------------------------------------------------------
     // allocation
+
+    void events(StoreEvents events) {
+        this.events = events;
+    }
 
     int available() {
         return free.size() + inactive.size();
@@ -157,6 +163,7 @@ final class BlockStore {
             dropRegistration(id);
             move(id, INACTIVE, MUTABLE);
             evictOnRelease[id] = defaultEvictOnRelease;
+            events.removed(hash);
         }
         counters.add(StoreCounters.ALLOCATIONS, n);
         counters.add(StoreCounters.ALLOCATIONS_FROM_RESET, fromReset);
@@ -237,6 +244,7 @@ final class BlockStore {
         ActiveEntry primary = new ActiveEntry(id, hash, null);
         entries[id] = primary;
         activeByHash.put(hash, primary);
+        events.stored(hash);
         return primary;
     }
 
@@ -304,6 +312,7 @@ final class BlockStore {
                 move(id, PRIMARY, RESET);
                 hashes[id] = null;
                 free.push(id);
+                events.removed(entry.hash);
             } else {
                 move(id, PRIMARY, INACTIVE);
                 inactive.insert(entry.hash, id);
@@ -339,6 +348,7 @@ final class BlockStore {
         List<SequenceHash> dropped = new ArrayList<>(inactive.size());
         for (int id = inactive.evict(); id != InactiveIndex.NO_BLOCK; id = inactive.evict()) {
             dropped.add(hashes[id]);
+            events.cleared(hashes[id]);
             dropRegistration(id);
             move(id, INACTIVE, RESET);
             hashes[id] = null;
@@ -346,6 +356,18 @@ final class BlockStore {
         }
         publishPools();
         return dropped;
+    }
+
+    /** Every hash this manager holds a block for: active primaries and cached blocks (a snapshot's content). */
+    List<SequenceHash> heldHashes() {
+        List<SequenceHash> held = new ArrayList<>(activeByHash.size() + inactive.size());
+        held.addAll(activeByHash.keySet());
+        for (int id = 0; id < totalBlocks; id++) {
+            if (states[id] == INACTIVE) {
+                held.add(hashes[id]);
+            }
+        }
+        return held;
     }
 
     private void dropRegistration(int id) {

@@ -65,6 +65,10 @@ final class DrainLoop {
             Queues.<Runnable>unboundedMultiproducer().get();
     private final ArrayDeque<AllocationRequest<?>> pending = new ArrayDeque<>();
 
+    /** Set once by the manager right after construction; the loop's event machinery. */
+    @Nullable
+    ManagerEvents events;
+
     private volatile int wip;
     private volatile long inflightImmutable;
     private volatile boolean closed; // written in the loop only; volatile for isClosed()
@@ -424,6 +428,10 @@ final class DrainLoop {
         }
         counters.set(StoreCounters.PENDING, 0);
         store.resetInactive();
+        ManagerEvents e = events;
+        if (e != null) {
+            e.shutdown();
+        }
     }
 
     void requireOpen(String operation) {

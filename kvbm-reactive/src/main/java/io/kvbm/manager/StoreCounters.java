@@ -32,7 +32,8 @@ final class StoreCounters {
     static final int AVAILABLE = 15;
     static final int PENDING = 16;
     static final int ALLOCATE_ROLLBACKS = 17;
-    private static final int COUNT = 18;
+    static final int EVENT_SUBSCRIBERS_DROPPED = 18;
+    private static final int COUNT = 19;
 
     private static final VarHandle VALUES = MethodHandles.arrayElementVarHandle(long[].class);
 

@@ -1,17 +1,28 @@
 package io.kvbm.registry;
 
 import io.kvbm.block.StorageTier;
+import io.kvbm.event.CacheEvent;
+import io.kvbm.event.EmissionPolicy;
+import io.kvbm.event.EventKind;
 import io.kvbm.frequency.FrequencyTracker;
+import io.kvbm.internal.EventBroadcaster;
 import io.kvbm.tokens.SequenceHash;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
+import reactor.util.concurrent.Queues;
 
 /**
  * The registry of live sequence hashes, shared by the block managers of every tier of a worker.
@@ -52,10 +63,93 @@ public final class BlockRegistry {
     private final AtomicInteger live = new AtomicInteger();
     private final FrequencyTracker tracker;
     private final boolean tracking;
+    private final EmissionPolicy emissionPolicy;
+    private final EventBroadcaster<CacheEvent> eventSubscribers;
+    private final AtomicLong droppedEventSubscribers = new AtomicLong();
+
+    // Presence transitions of every entry, and subscriber attachments, in the order they happened; drained by one
+    // thread at a time, which makes it the single producer of eventSubscribers.
+    private final Queue<Object> eventWork = Queues.unboundedMultiproducer().get();
+    private final AtomicInteger eventWip = new AtomicInteger();
 
     private BlockRegistry(Builder builder) {
         this.tracker = builder.tracker == null ? FrequencyTracker.noop() : builder.tracker;
         this.tracking = builder.tracker != null;
+        this.emissionPolicy = builder.emissionPolicy;
+        this.eventSubscribers =
+                new EventBroadcaster<>(builder.eventBufferSize, e -> 1, droppedEventSubscribers::incrementAndGet);
+    }
+
+    /**
+     * Returns the hot stream of the registry's presence events, kvbm's registry-level {@code Create}/{@code Remove}:
+     * {@link EventKind#STORED} when the first block of any tier sharing this registry comes to hold a hash, and
+     * {@link EventKind#REMOVED} when the last one lets it go. Moving between tiers (G1 evicts what G2 holds) causes no
+     * event. For per-tier, batched, numbered events use {@link io.kvbm.manager.BlockManager#events()}; to batch these,
+     * {@link io.kvbm.event.EventBatcher}.
+     *
+     * <ul>
+     *   <li>Multicast, hot: a subscriber sees the transitions that happen after it subscribed; for each hash they
+     *       alternate STORED, REMOVED, STORED… in the order they happened.
+     *   <li>Backpressure: each subscriber has its own buffer of {@link Builder#eventBufferSize(int)} events; one that
+     *       falls further behind is terminated with {@link io.kvbm.event.EventStreamOverflowException}.
+     *   <li>Never completes.
+     *   <li>Threading: delivered on the thread of the transition (a manager's drain loop, or a thread closing a
+     *       registration handle) or of the request.
+     * </ul>
+     *
+     * @return the hot event stream
+     */
+    public Flux<CacheEvent> events() {
+        return Flux.from(subscriber -> {
+            CoreSubscriber<? super CacheEvent> actual = Operators.toCoreSubscriber(subscriber);
+            Subscription subscription = eventSubscribers.prepare(actual);
+            actual.onSubscribe(subscription);
+            eventWork.offer(subscription);
+            drainEvents();
+        });
+    }
+
+    /**
+     * Returns how many event subscribers were terminated for falling behind.
+     *
+     * @return the count
+     */
+    public long droppedEventSubscribers() {
+        return droppedEventSubscribers.get();
+    }
+
+    void presenceChanged(RegistryEntry entry) {
+        eventWork.offer(entry);
+        drainEvents();
+    }
+
+    private void drainEvents() {
+        if (eventWip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        for (; ; ) {
+            Object work;
+            while ((work = eventWork.poll()) != null) {
+                if (work instanceof RegistryEntry) {
+                    RegistryEntry entry = (RegistryEntry) work;
+                    boolean present = entry.isPresentAnywhere();
+                    if (present != entry.published) {
+                        entry.published = present;
+                        if (eventSubscribers.subscriberCount() != 0 && emissionPolicy.shouldEmit(entry.hash)) {
+                            eventSubscribers.emit(
+                                    present ? CacheEvent.stored(entry.hash) : CacheEvent.removed(entry.hash));
+                        }
+                    }
+                } else {
+                    eventSubscribers.attach((Subscription) work, List.of());
+                }
+            }
+            missed = eventWip.addAndGet(-missed);
+            if (missed == 0) {
+                return;
+            }
+        }
     }
 
     /**
@@ -251,8 +345,36 @@ public final class BlockRegistry {
     public static final class Builder {
 
         private @Nullable FrequencyTracker tracker;
+        private EmissionPolicy emissionPolicy = EmissionPolicy.all();
+        private int eventBufferSize = 8192;
 
         private Builder() {}
+
+        /**
+         * Sets which hashes produce {@link BlockRegistry#events()}. Default {@link EmissionPolicy#all()}.
+         *
+         * @param policy the policy
+         * @return this builder
+         */
+        public Builder emissionPolicy(EmissionPolicy policy) {
+            this.emissionPolicy = Objects.requireNonNull(policy, "emissionPolicy");
+            return this;
+        }
+
+        /**
+         * Sets each event subscriber's buffer, in events. Default 8192.
+         *
+         * @param events at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder eventBufferSize(int events) {
+            if (events < 1) {
+                throw new IllegalArgumentException("eventBufferSize must be positive, got " + events);
+            }
+            this.eventBufferSize = events;
+            return this;
+        }
 
         /**
          * Sets the tracker touched on each new registration and on each lookup hit of the managers using this

@@ -4,6 +4,7 @@ import io.kvbm.block.StorageTier;
 import io.kvbm.tokens.SequenceHash;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -30,6 +31,12 @@ final class RegistryEntry {
     private final AtomicIntegerArray presence = new AtomicIntegerArray(StorageTier.values().length);
 
     volatile int refs = 1;
+
+    /** Blocks of any tier holding the hash; 0 → 1 and 1 → 0 are the registry's STORED and REMOVED events. */
+    private final AtomicInteger totalPresence = new AtomicInteger();
+
+    /** Whether the registry's event drain last published STORED for this entry; touched by that drain only. */
+    boolean published;
 
     // Created on first attachment: most registrations never carry any.
     volatile @Nullable ConcurrentHashMap<Class<?>, Object> attachments;
@@ -63,6 +70,9 @@ final class RegistryEntry {
 
     void markPresent(StorageTier tier) {
         presence.incrementAndGet(tier.ordinal());
+        if (totalPresence.getAndIncrement() == 0) {
+            registry.presenceChanged(this);
+        }
     }
 
     void markAbsent(StorageTier tier) {
@@ -71,6 +81,13 @@ final class RegistryEntry {
             presence.incrementAndGet(tier.ordinal());
             throw new IllegalStateException("presence of " + hash + " in " + tier + " dropped below zero");
         }
+        if (totalPresence.decrementAndGet() == 0) {
+            registry.presenceChanged(this);
+        }
+    }
+
+    boolean isPresentAnywhere() {
+        return totalPresence.get() > 0;
     }
 
     boolean isPresent(StorageTier tier) {

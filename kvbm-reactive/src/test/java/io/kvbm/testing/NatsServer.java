@@ -196,7 +196,9 @@ public final class NatsServer implements AutoCloseable {
                 .server(url())
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(50))
-                .reconnectJitter(Duration.ZERO)
+                // not zero: jnats 2.26.2 draws the jitter with nextLong(jitter), which throws on 0 and silently ends
+                // the reconnect attempts
+                .reconnectJitter(Duration.ofMillis(10))
                 .connectionTimeout(Duration.ofSeconds(5));
         options.accept(builder);
         try {

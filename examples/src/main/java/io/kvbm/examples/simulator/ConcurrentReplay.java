@@ -87,7 +87,9 @@ public final class ConcurrentReplay {
             Simulation sim = new Simulation(manager, clock, policy, capacity, progress);
             sim.start();
             clock.runUntil(HORIZON_NANOS);
-            return sim.result(System.nanoTime() - start);
+            ReplayResult result = sim.result(System.nanoTime() - start);
+            SequentialReplay.requireBalanced(manager, policy, capacity);
+            return result;
         } finally {
             SequentialReplay.now(manager.close());
         }

@@ -68,7 +68,9 @@ public final class SequentialReplay {
             PolicyRegistry policies, String policy, int capacity, int blockSize, LongConsumer progress) {
         BlockManager manager = policies.newManager(policy, capacity, blockSize);
         try {
-            return replay(manager, policy, capacity, progress);
+            ReplayResult result = replay(manager, policy, capacity, progress);
+            requireBalanced(manager, policy, capacity);
+            return result;
         } finally {
             now(manager.close());
         }
@@ -119,6 +121,15 @@ public final class SequentialReplay {
                 operations,
                 System.nanoTime() - start,
                 null);
+    }
+
+    /** Fails unless every block is back in the reset or inactive pool and nothing waits: the replay leaked nothing. */
+    static void requireBalanced(BlockManager manager, String policy, int capacity) {
+        if (manager.availableBlocks() != manager.totalBlocks() || manager.pendingAllocations() != 0) {
+            throw new IllegalStateException("replay of " + policy + " at " + capacity + " blocks did not balance its "
+                    + "books: " + manager.availableBlocks() + " of " + manager.totalBlocks() + " blocks available, "
+                    + manager.pendingAllocations() + " allocation(s) pending; " + manager.stats());
+        }
     }
 
     /**

@@ -78,11 +78,11 @@ public final class Simulator implements Callable<Integer> {
     int blockSize;
 
     @Option(
-            names = "--no-bounds",
+            names = "--bounds",
             negatable = true,
             defaultValue = "true",
             fallbackValue = "true",
-            description = "Skip the infinite-cache and Belady bounds.")
+            description = "Compute the infinite-cache and Belady bounds (--no-bounds to skip them).")
     boolean bounds;
 
     @Option(

@@ -77,7 +77,7 @@ public final class ChartReport {
                 series.setMarkerColor(c);
                 series.setMarker(SeriesMarkers.CIRCLE);
                 // Wider lines underneath: a policy that coincides with a later one still shows as a halo.
-                series.setLineStyle(new BasicStroke(Math.max(1.5f, 5f - 0.8f * colour)));
+                series.setLineStyle(new BasicStroke(Math.max(1.5f, 6.5f - 1.5f * colour)));
                 colour++;
             }
         }

@@ -2,6 +2,7 @@ package io.kvbm.examples.simulator;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -185,7 +186,28 @@ public final class Simulator implements Callable<Integer> {
      * @param args the options; {@code --help} lists them
      */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Simulator()).execute(args));
+        System.exit(commandLine(new Simulator()).execute(args));
+    }
+
+    /**
+     * Returns the command line of a simulator: a bad input (an unreadable or malformed trace, a capacity smaller than
+     * a request, an unknown policy) ends with its one-line message and status 1; anything else with its stack trace.
+     *
+     * @param simulator the command
+     * @return the configured command line
+     */
+    public static CommandLine commandLine(Simulator simulator) {
+        CommandLine cli = new CommandLine(simulator);
+        cli.setExecutionExceptionHandler((error, command, parseResult) -> {
+            if (error instanceof IllegalArgumentException
+                    || error instanceof UncheckedIOException
+                    || error instanceof IOException) {
+                command.getErr().println("error: " + error.getMessage());
+                return 1;
+            }
+            throw error;
+        });
+        return cli;
     }
 
     @Override

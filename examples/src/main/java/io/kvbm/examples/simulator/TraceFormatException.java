@@ -1,7 +1,7 @@
 package io.kvbm.examples.simulator;
 
 /** A trace file line that is not a valid Mooncake record; the message names the file and line number. */
-public final class TraceFormatException extends RuntimeException {
+public final class TraceFormatException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 

@@ -27,7 +27,7 @@ class SimulatorTest {
     private final StringWriter stderr = new StringWriter();
 
     private int run(String... args) {
-        CommandLine cli = new CommandLine(
+        CommandLine cli = Simulator.commandLine(
                 new Simulator(new PrintStream(stdout, true, StandardCharsets.UTF_8), PolicyRegistry.builtIn()));
         cli.setErr(new PrintWriter(stderr, true));
         return cli.execute(args);
@@ -122,7 +122,9 @@ class SimulatorTest {
         int status = run("--no-progress", "--trace", trace.toString(), "--out", dir.toString());
 
         assertThat(status).isEqualTo(1);
-        assertThat(stderr.toString()).contains("bad.jsonl line 2: not a valid JSON object");
+        assertThat(stderr.toString())
+                .startsWith("error: " + trace + " line 2: not a valid JSON object")
+                .doesNotContain("\tat ");
     }
 
     @Test
@@ -130,7 +132,7 @@ class SimulatorTest {
         int status = run("--no-progress", "--sessions", "30", "--capacities", "5", "--out", dir.toString());
 
         assertThat(status).isEqualTo(1);
-        assertThat(stderr.toString()).contains("capacity 5 is smaller than the longest request");
+        assertThat(stderr.toString()).startsWith("error: capacity 5 is smaller than the longest request");
     }
 
     @Test

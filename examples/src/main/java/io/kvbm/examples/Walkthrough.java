@@ -22,7 +22,8 @@ import reactor.core.publisher.Mono;
  * register → match → release, the second one reuses the first one's cached prefix, an allocation waits for blocks
  * (backpressure) and cached blocks are evicted under pressure.
  *
- * <p>Run it with {@code mvn -B -q -pl examples -am -DskipTests package exec:exec}. It prints each step and the pool
+ * <p>Run it with {@code mvn -B -q -pl examples -am -DskipTests package exec:exec
+ * -Dexec.mainClass=io.kvbm.examples.Walkthrough}. It prints each step and the pool
  * sizes after it; the process exits non-zero if the manager's books do not balance at the end.
  */
 public final class Walkthrough {

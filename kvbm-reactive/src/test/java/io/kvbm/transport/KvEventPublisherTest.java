@@ -410,7 +410,8 @@ class KvEventPublisherTest {
         TestBlocks.cache(m, TestTokens.roots(14, 4)); // seq 0 hangs in publish
         TestBlocks.cache(m, TestTokens.roots(15, 60)); // 60 more batches of one: 32 + 8 fit, then overflow
 
-        assertThat(pipeline.overflowRecoveries()).isEqualTo(1);
+        // the first overflow is synchronous; the back-off retries (real time) may overflow again while the gate is shut
+        assertThat(pipeline.overflowRecoveries()).isPositive();
         gate.tryEmitEmpty();
         Set<SequenceHash> truth = TierContent.of(m);
         Await.until(

@@ -44,6 +44,9 @@ public record SequenceState(Kind kind, int numTokens, int blocksAllocated) {
     /**
      * Validates the state.
      *
+     * @param kind the state
+     * @param numTokens the tokens scheduled
+     * @param blocksAllocated the blocks allocated
      * @throws NullPointerException if {@code kind} is null
      * @throws IllegalArgumentException if a count is negative, an idle state has counts, or a decode state has tokens
      */

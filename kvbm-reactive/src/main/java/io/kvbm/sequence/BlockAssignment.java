@@ -18,6 +18,8 @@ public record BlockAssignment(int blockId, SequenceHash sequenceHash) {
     /**
      * Validates the pair.
      *
+     * @param blockId the block id
+     * @param sequenceHash the hash of the block
      * @throws IllegalArgumentException if {@code blockId} is negative
      * @throws NullPointerException if {@code sequenceHash} is null
      */

@@ -16,6 +16,9 @@ public record BlockTransfer(int position, int sourceBlockId, int destinationBloc
     /**
      * Validates the triple.
      *
+     * @param position the shared position
+     * @param sourceBlockId the source block id
+     * @param destinationBlockId the destination block id
      * @throws IllegalArgumentException if any component is negative
      */
     public BlockTransfer {

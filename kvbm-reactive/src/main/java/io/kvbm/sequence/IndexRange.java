@@ -18,6 +18,8 @@ public record IndexRange(int start, int end) {
     /**
      * Validates the bounds.
      *
+     * @param start the first index
+     * @param end one past the last index
      * @throws IllegalArgumentException unless {@code 0 <= start <= end}
      */
     public IndexRange {

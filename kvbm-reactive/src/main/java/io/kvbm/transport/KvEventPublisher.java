@@ -51,7 +51,7 @@ import reactor.core.scheduler.Schedulers;
  * <h2>Resync</h2>
  *
  * With a manager and a {@link Builder#resyncSubscriber(EventSubscriber) resync subscriber}, the publisher listens on
- * {@link EventSubjects#resync(String, long) kvbm.resync.<instanceId>}; a request for this manager's instance id and
+ * {@link EventSubjects#resync(String, long) kvbm.resync.&lt;instanceId&gt;}; a request for this manager's instance id and
  * tier cancels the current manager subscription and replaces it with {@code eventsWithSnapshot()}: the next messages
  * are a hash-less {@code CLEARED} batch and {@code STORED} batches restating the tier's content, then the live stream
  * continues with the next {@code seq}. Requests for another tier are ignored; malformed ones are counted and ignored.

@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
  * Connects a {@link KvIndexer} to a transport, the router's half of the protocol: it decodes the batches published on
  * {@link EventSubjects#events(String) kvbm.events} into the indexer, and publishes the indexer's
  * {@link KvIndexer#resyncRequests() resync requests} on {@link EventSubjects#resync(String, long)
- * kvbm.resync.<instanceId>}, where the worker's {@link KvEventPublisher} answers with a snapshot.
+ * kvbm.resync.&lt;instanceId&gt;}, where the worker's {@link KvEventPublisher} answers with a snapshot.
  *
  * <p>Payloads that do not decode are counted in {@link #malformed()} and skipped (the gap they leave is detected like
  * any lost batch). A resync request the publisher refuses is counted in {@link #resyncFailures()}; the indexer repeats

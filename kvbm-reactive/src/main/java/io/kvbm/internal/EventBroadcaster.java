@@ -77,7 +77,9 @@ public final class EventBroadcaster<T> {
 
     /**
      * Connects a prepared subscription (producer only): it first receives {@code prefill}, then every later
-     * emission. After {@link #complete()} it receives the prefill and completes.
+     * emission. After {@link #complete()} it receives the prefill and completes. The prefill does not count against
+     * the subscriber's buffer: it is a snapshot, bounded by what the producer holds, and a subscriber must be able to
+     * receive one larger than its buffer.
      *
      * @param subscription a subscription from {@link #prepare}
      * @param prefill values to deliver before the live ones (a snapshot), possibly empty
@@ -86,10 +88,7 @@ public final class EventBroadcaster<T> {
     public void attach(Subscription subscription, List<T> prefill) {
         Inner<T> inner = (Inner<T>) subscription;
         for (T value : prefill) {
-            if (!inner.offer(value, weight.applyAsInt(value))) {
-                onOverflow.run();
-                return;
-            }
+            inner.offerPrefill(value);
         }
         if (completed) {
             inner.complete();
@@ -165,6 +164,15 @@ public final class EventBroadcaster<T> {
         }
     }
 
+    /** A snapshot value in a subscriber's queue: delivered like the others, not counted in its buffer. */
+    private static final class Prefill {
+        final Object value;
+
+        Prefill(Object value) {
+            this.value = value;
+        }
+    }
+
     /** One subscriber: its queue, its demand, its serialized delivery. */
     static final class Inner<T> implements Subscription {
 
@@ -212,6 +220,15 @@ public final class EventBroadcaster<T> {
             BUFFERED.addAndGet(this, w);
             drain();
             return true;
+        }
+
+        /** Producer: queues a snapshot value outside the buffer's accounting. */
+        void offerPrefill(T value) {
+            if (cancelled || done) {
+                return;
+            }
+            queue.offer(new Prefill(value));
+            drain();
         }
 
         void complete() {
@@ -284,7 +301,11 @@ public final class EventBroadcaster<T> {
                 if (v == null) {
                     break;
                 }
-                BUFFERED.addAndGet(this, -parent.weight.applyAsInt((T) v));
+                if (v instanceof Prefill) {
+                    v = ((Prefill) v).value;
+                } else {
+                    BUFFERED.addAndGet(this, -parent.weight.applyAsInt((T) v));
+                }
                 actual.onNext((T) v);
                 emitted++;
             }

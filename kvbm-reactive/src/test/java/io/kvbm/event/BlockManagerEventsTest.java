@@ -222,4 +222,22 @@ class BlockManagerEventsTest {
         early.cancel();
         late.cancel();
     }
+
+    @Test
+    void eventsWithSnapshot_snapshotLargerThanTheBuffer_isDeliveredAtTheSubscribersPace() {
+        BlockManager m = manager(64, b -> b.eventBufferSize(4).eventBatching(8, WINDOW));
+        TestBlocks.closeAll(TestBlocks.register(m, TestTokens.roots(9, 40))); // 40 cached hashes, buffer of 4
+        TestSubscriber<EventBatch> slow =
+                TestSubscriber.builder().initialRequest(1).build();
+        m.eventsWithSnapshot().subscribe(slow);
+        assertThat(slow.isTerminated()).as("a snapshot is not an overflow").isFalse();
+        slow.request(Long.MAX_VALUE);
+
+        assertThat(slow.getReceivedOnNext()).hasSize(1 + 5); // CLEARED + 40 hashes in batches of 8
+        assertThat(slow.getReceivedOnNext().stream()
+                        .mapToInt(b -> b.hashes().size())
+                        .sum())
+                .isEqualTo(40);
+        slow.cancel();
+    }
 }

@@ -166,10 +166,10 @@ final class DrainLoop {
     // ---------------------------------------------------------------------------------------------------------
     // guard operations: the hot paths run inline without allocating an operation when the loop is idle
 
-    void releaseMutable(int blockId) {
+    void releaseMutable(ManagedMutableBlock block) {
         if (tryEnter()) {
             try {
-                store.releaseMutable(blockId);
+                store.releaseMutable(block.blockId());
                 servePendingIfAny();
             } catch (Throwable t) {
                 internalError(t);
@@ -177,7 +177,8 @@ final class DrainLoop {
                 leave();
             }
         } else {
-            enqueue(() -> store.releaseMutable(blockId));
+            block.releaseQueued = true;
+            enqueue(block); // the guard's run() is its release
         }
     }
 
@@ -211,8 +212,9 @@ final class DrainLoop {
     }
 
     /** Releases one handle's reference; only the last reference needs the loop. */
-    void releaseHandle(ActiveEntry entry) {
+    void releaseHandle(ManagedImmutableBlock handle) {
         INFLIGHT_IMMUTABLE.decrementAndGet(this);
+        ActiveEntry entry = handle.entry;
         if (entry.releaseIfNotLast()) {
             return;
         }
@@ -226,7 +228,8 @@ final class DrainLoop {
                 leave();
             }
         } else {
-            enqueue(() -> store.release(entry));
+            handle.releaseQueued = true;
+            enqueue(handle); // the handle's run() releases its entry's last reference
         }
     }
 
@@ -387,12 +390,29 @@ final class DrainLoop {
     }
 
     private void deliver(AllocationRequest<?> request) {
-        if (!request.claim()) {
-            return;
+        if (!request.isRequested()) {
+            return; // cancelled: take nothing
         }
         int n = request.n;
-        int[] ids = new int[n];
         List<SequenceHash> evicted = request.kind == AllocationRequest.WITH_EVICTIONS ? new ArrayList<>() : null;
+        if (n == 1) {
+            // The common case gets no arrays: one id in, one guard out.
+            int id;
+            try {
+                id = store.allocateOne(evicted);
+            } catch (Throwable t) {
+                Exceptions.throwIfJvmFatal(t);
+                request.fail(t);
+                return;
+            }
+            if (!request.commit()) {
+                store.releaseMutable(id); // cancelled while we were taking it
+                return;
+            }
+            request.emitOne(newMutable(id), evicted);
+            return;
+        }
+        int[] ids = new int[n];
         try {
             store.allocate(n, ids, evicted);
         } catch (Throwable t) {

@@ -61,7 +61,6 @@ final class EventFeed implements CoreSubscriber<EventBatch> {
 
     private static final Comparator<SequenceHash> BY_POSITION = Comparator.comparingInt(SequenceHash::position);
 
-    @SuppressWarnings("rawtypes")
     private static final AtomicIntegerFieldUpdater<EventFeed> WIP =
             AtomicIntegerFieldUpdater.newUpdater(EventFeed.class, "wip");
 
@@ -79,6 +78,7 @@ final class EventFeed implements CoreSubscriber<EventBatch> {
     private volatile int wip;
     private volatile long droppedClients;
     private volatile boolean gone;
+    private volatile @Nullable Throwable failure;
 
     // loop-only state
     private final ArrayDeque<Frame> ring = new ArrayDeque<>();
@@ -131,6 +131,12 @@ final class EventFeed implements CoreSubscriber<EventBatch> {
         return gone;
     }
 
+    /** Why the manager's stream failed, or null: the feed is then dead and serves nobody. */
+    @Nullable
+    Throwable failure() {
+        return failure;
+    }
+
     /** Clients terminated for overflowing their buffer. */
     long droppedClients() {
         return droppedClients;
@@ -154,8 +160,10 @@ final class EventFeed implements CoreSubscriber<EventBatch> {
 
     @Override
     public void onError(Throwable t) {
-        // Only an overflow or a protocol error could end the manager's stream with an error, and a feed neither lags
-        // nor misbehaves; should it happen, end the clients' streams so that they reconnect and start over.
+        // The feed takes every batch at once, so the manager can only fail it if a single batch outweighs the
+        // manager's eventBufferSize (a configuration error). The feed is then dead: its clients' streams end (they
+        // reconnect) and later requests are refused with the error, instead of being told the stream has ended.
+        failure = t;
         execute(this::end);
     }
 

@@ -153,7 +153,13 @@ public final class KvbmHttpEventClient {
                             return status >= 500 ? Flux.error(error) : Flux.just(new Permanent(error));
                         });
                     }
-                    cursor.epoch = response.responseHeaders().get(KvbmHttpServer.EPOCH_HEADER);
+                    String served = response.responseHeaders().get(KvbmHttpServer.EPOCH_HEADER);
+                    if (epoch != null && !epoch.equals(served)) {
+                        // Another incarnation (the server answers with a snapshot): our seq means nothing to it, and
+                        // sending it back with its epoch after a cut in that snapshot would resume the wrong history.
+                        cursor.lastEventId = null;
+                    }
+                    cursor.epoch = served;
                     ServerSentEvents.Parser parser = new ServerSentEvents.Parser();
                     boolean[] shutdown = {false};
                     return body.asByteArray()

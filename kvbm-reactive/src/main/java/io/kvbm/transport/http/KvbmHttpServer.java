@@ -288,6 +288,13 @@ public final class KvbmHttpServer {
         if (clientEpoch != null && !clientEpoch.equals(feed.epoch)) {
             lastEventId = EventFeed.NO_ID; // another incarnation's seq means nothing here: start with a snapshot
         }
+        Throwable failure = feed.failure();
+        if (failure != null) {
+            return text(
+                    res,
+                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "the event stream '" + feed.name + "' failed: " + failure);
+        }
         if (feed.isGone()) {
             return text(
                     res,
@@ -298,8 +305,11 @@ public final class KvbmHttpServer {
         Duration beat = heartbeat;
         if (beat != null) {
             // Comments keep idle connections (and the proxies on their way) alive and let clients notice a dead one.
-            frames = frames.publish(shared -> Flux.merge(
-                    shared, Flux.interval(beat, beat).map(i -> ":\n\n").takeUntilOther(shared.then())));
+            // A small prefetch: Netty already queues up to 128 frames ahead of a slow socket.
+            frames = frames.publish(
+                    shared -> Flux.merge(
+                            shared, Flux.interval(beat, beat).map(i -> ":\n\n").takeUntilOther(shared.then())),
+                    16);
         }
         // retry: the reconnection delay for browsers; sending it at once also sends the headers of a quiet stream.
         Flux<String> body = Flux.concat(Mono.just("retry: 1000\n\n"), frames);

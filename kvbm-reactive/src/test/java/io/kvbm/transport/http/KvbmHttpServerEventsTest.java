@@ -70,9 +70,10 @@ class KvbmHttpServerEventsTest {
         return server.uri().resolve(path);
     }
 
+    /** A client that reconnects every 50 ms for 10 s: quick to resume, slow to give up on a busy machine. */
     private static KvbmHttpEventClient client(KvbmHttpServer server, String path) {
         return KvbmHttpEventClient.builder(uri(server, path))
-                .reconnect(Retry.fixedDelay(50, Duration.ofMillis(50)))
+                .reconnect(Retry.fixedDelay(200, Duration.ofMillis(50)))
                 .build();
     }
 
@@ -201,7 +202,7 @@ class KvbmHttpServerEventsTest {
         AtomicInteger requests = new AtomicInteger();
         KvbmHttpEventClient.builder(uri(server, "/events/G1"))
                 .httpClient(HttpClient.create().doOnRequest((request, connection) -> requests.incrementAndGet()))
-                .reconnect(Retry.fixedDelay(50, Duration.ofMillis(50)))
+                .reconnect(Retry.fixedDelay(200, Duration.ofMillis(50)))
                 .build()
                 .events()
                 .subscribe(events);
@@ -287,6 +288,58 @@ class KvbmHttpServerEventsTest {
         assertThat(server.close().block(TestBlocks.TIMEOUT))
                 .as("close is idempotent")
                 .isNull();
+    }
+
+    @Test
+    void workerRestarted_clientReconnectsToTheNewIncarnation_snapshotOfTheNewTierNotAResume() {
+        // The new worker's seq has passed the client's: by seq alone the client would resume inside the new ring and
+        // keep the old worker's hashes. The epoch makes the new server answer with a snapshot.
+        BlockManager old = manager(StorageTier.G1);
+        KvbmHttpServer first = start(b -> b.events(old));
+        int port = first.port();
+        batch(old, TestTokens.roots(1, 2)); // seq 0
+        TestSubscriber<EventBatch> events = TestSubscriber.create();
+        client(first, "/events/G1").events().subscribe(events);
+        awaitSeq(events, 0);
+        first.close().block(TestBlocks.TIMEOUT);
+
+        BlockManager restarted = manager(StorageTier.G1);
+        start(b -> b.events(restarted).port(port));
+        for (int i = 0; i < 3; i++) {
+            batch(restarted, TestTokens.roots(10 + i, 1)); // seq 0..2: seq 0 is in the new ring
+        }
+        Await.until(
+                () -> new TierReplica().applyAll(events.getReceivedOnNext()).snapshots() == 2
+                        && new TierReplica()
+                                        .applyAll(events.getReceivedOnNext())
+                                        .held()
+                                        .size()
+                                == 3,
+                () -> "a second snapshot, got " + events.getReceivedOnNext());
+
+        TierReplica replica = new TierReplica().applyAll(events.getReceivedOnNext());
+        List<SequenceHash> expected = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            expected.addAll(TestTokens.roots(10 + i, 1));
+        }
+        assertThat(replica.held()).containsExactlyInAnyOrderElementsOf(expected);
+        events.cancel();
+    }
+
+    @Test
+    void managerStreamFailed_requestsRefusedWithTheReason() {
+        // A batch heavier than the manager's eventBufferSize fails even a subscriber that reads everything: a
+        // configuration error the server reports instead of pretending the stream ended.
+        BlockManager m = TestManagers.create(
+                64, b -> b.eventScheduler(time).eventBatching(1024, WINDOW).eventBufferSize(2));
+        KvbmHttpServer server = start(b -> b.events(m));
+        batch(m, TestTokens.roots(1, 3));
+        Await.until(() -> server.feed("G1").failure() != null, () -> "the feed to fail");
+
+        SseProbe.Answer answer = SseProbe.get(uri(server, "/events/G1"), Map.of());
+
+        assertThat(answer.status()).isEqualTo(503);
+        assertThat(answer.body()).contains("failed", "EventStreamOverflowException");
     }
 
     @Test

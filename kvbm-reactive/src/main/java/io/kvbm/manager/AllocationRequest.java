@@ -50,6 +50,8 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
     /** The pending-timeout timer; written and disposed in the drain loop only. */
     @Nullable
     Disposable timer;
+    /** {@link System#nanoTime()} when it joined the pending line; drain loop only, unset if it never waited. */
+    long waitingSince;
 
     private volatile int state;
 

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -93,6 +94,52 @@ public final class KvbmMetrics implements MetricsRecorder, AutoCloseable {
         Objects.requireNonNull(registry, "registry");
         return new KvbmMetrics(manager, registry, commonTags(tags), false);
     }
+
+    /**
+     * Registers the delivery counters of an event publisher: {@code kvbm.events.publish.failures} (messages the
+     * transport refused, e.g. while the NATS server is down) and {@code kvbm.events.publish.discarded} (messages
+     * refused because the publisher's bounded queue was full), tagged {@code transport=<name>} plus the common tags.
+     * For NATS: {@code bindEventPublisher("nats", nats::publishFailures, nats::discarded, registry, tags)}.
+     *
+     * @param transport the transport's name, the value of the {@code transport} tag
+     * @param failures reads the publisher's failure count (at scrape time)
+     * @param discarded reads the publisher's discard count (at scrape time)
+     * @param registry the registry
+     * @param tags common tags; MUST NOT contain {@code transport}
+     * @return the registered meters (remove them from the registry to unbind)
+     */
+    public static List<Meter> bindEventPublisher(
+            String transport,
+            LongSupplier failures,
+            LongSupplier discarded,
+            MeterRegistry registry,
+            Iterable<Tag> tags) {
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(failures, "failures");
+        Objects.requireNonNull(discarded, "discarded");
+        Objects.requireNonNull(registry, "registry");
+        Tags common = Tags.of(Objects.requireNonNull(tags, "tags"));
+        if (common.stream().anyMatch(t -> t.getKey().equals("transport"))) {
+            throw new IllegalArgumentException("tags must not contain the reserved key transport, got " + common);
+        }
+        Tags all = Tags.of("transport", transport).and(common);
+        return List.of(
+                FunctionCounter.builder(PUBLISH_FAILURES, failures, LongSupplier::getAsLong)
+                        .description(
+                                "Event messages the transport refused (for NATS: while the server was unreachable)")
+                        .tags(all)
+                        .register(registry),
+                FunctionCounter.builder(PUBLISH_DISCARDED, discarded, LongSupplier::getAsLong)
+                        .description("Event messages refused because the publisher's bounded queue was full")
+                        .tags(all)
+                        .register(registry));
+    }
+
+    /** The Micrometer name of the publisher failure counter. */
+    public static final String PUBLISH_FAILURES = "kvbm.events.publish.failures";
+
+    /** The Micrometer name of the publisher discard counter. */
+    public static final String PUBLISH_DISCARDED = "kvbm.events.publish.discarded";
 
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();

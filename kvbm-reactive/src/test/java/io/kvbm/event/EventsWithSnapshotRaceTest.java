@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.manager.BlockManager;
+import io.kvbm.testing.Await;
 import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
@@ -54,6 +55,9 @@ class EventsWithSnapshotRaceTest {
         // snapshot is the authoritative content.
         TestSubscriber<EventBatch> referee = TestSubscriber.create();
         m.eventsWithSnapshot().subscribe(referee);
+        // The attach runs in the drain loop, which the 1 ms event tick may own on another thread at this instant:
+        // wait for the snapshot (delivered whole, in the same loop step that flushed the first subscriber).
+        Await.until(() -> !referee.getReceivedOnNext().isEmpty(), () -> "the referee's snapshot");
         Set<SequenceHash> truth = replay(referee.getReceivedOnNext());
         Set<SequenceHash> replayed = replay(observer.getReceivedOnNext());
 

@@ -6,19 +6,27 @@ import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
 import io.kvbm.block.StorageTier;
+import io.kvbm.event.EventBatch;
 import io.kvbm.eviction.EvictionPolicy;
 import io.kvbm.frequency.FrequencyTracker;
 import io.kvbm.frequency.FrequencyTrackingCapacity;
 import io.kvbm.manager.BlockManager;
 import io.kvbm.manager.DuplicationPolicy;
+import io.kvbm.metrics.KvbmMetrics;
 import io.kvbm.registry.BlockRegistry;
 import io.kvbm.tokens.SequenceHash;
 import io.kvbm.tokens.TokenBlockSequence;
+import io.kvbm.transport.http.KvbmHttpEventClient;
+import io.kvbm.transport.http.KvbmHttpServer;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
 
 /**
  * The code of README.md's usage section, compiled and run (Caffeine's {@code Snippets}): if the API changes, the README
@@ -54,6 +62,40 @@ class ReadmeSnippetsTest {
         assertThat(g1.stats().matchBlocksReturned()).isEqualTo(4);
         second.forEach(ImmutableBlock::close);
         g1.close().block(WAIT);
+    }
+
+    @Test
+    void usage_metricsAndHttp_metricsBinderAndServerServeBothRoutes() {
+        // README "Metrics and HTTP" and docs/metrics.md "Binding a manager"; port 0 instead of 9400
+        PrometheusMeterRegistry prometheusRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        BlockManager g1 = BlockManager.builder()
+                .blockCount(4096)
+                .tier(StorageTier.G1)
+                .metrics(KvbmMetrics.binder(prometheusRegistry, Tags.of("worker_id", "7")))
+                .build();
+        KvbmHttpServer server = KvbmHttpServer.builder()
+                .port(0)
+                .events(g1)
+                .metrics(prometheusRegistry)
+                .build();
+        server.start().block(WAIT);
+        try {
+            String scrape = HttpClient.create()
+                    .get()
+                    .uri(server.uri().resolve("/metrics"))
+                    .responseContent()
+                    .aggregate()
+                    .asString()
+                    .block(WAIT);
+            assertThat(scrape).contains("kvbm_reset_pool_size{pool=\"G1\",worker_id=\"7\"} 4096.0");
+            EventBatch first = KvbmHttpEventClient.create(server.uri().resolve("/events/G1"))
+                    .events()
+                    .blockFirst(WAIT);
+            assertThat(first.startsSnapshot()).isTrue();
+        } finally {
+            server.close().block(WAIT);
+            g1.close().block(WAIT);
+        }
     }
 
     @Test

@@ -19,11 +19,12 @@ import reactor.core.publisher.Mono;
  * One subscription to an allocation {@link Mono}: the request the drain loop serves, parks or fails.
  *
  * <p>The state word makes delivery and cancellation exclusive. {@code NEW → REQUESTED} on the first request enqueues
- * the request; the loop moves {@code REQUESTED → CLAIMED} before taking blocks and {@code CLAIMED → DONE} before
- * signalling. A cancel wins only from {@code NEW}, {@code REQUESTED} or {@code CLAIMED}: in the first two nothing was
- * taken; in the third the loop notices the lost {@code CLAIMED → DONE} CAS and returns all n blocks itself. So each
- * block ends up exactly once either with the subscriber or back in the pool. A cancel after {@code DONE} is too late:
- * the blocks were delivered and belong to the subscriber.
+ * the request. When the loop serves it, it first takes the blocks from the store and then tries
+ * {@code REQUESTED → DONE}; only the winner of that CAS signals the subscriber. A cancel wins from {@code NEW} or
+ * {@code REQUESTED}: before the loop took anything, nothing is taken (a parked request is removed from the deque);
+ * while the loop is taking the blocks, the loop's CAS fails and it puts all n blocks back itself. So each block ends
+ * up exactly once either with the subscriber or back in the pool. A cancel after {@code DONE} is too late: the blocks
+ * were delivered and belong to the subscriber.
  */
 final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
 
@@ -34,9 +35,8 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
 
     private static final int NEW = 0;
     private static final int REQUESTED = 1;
-    private static final int CLAIMED = 2;
-    private static final int DONE = 3;
-    private static final int CANCELLED = 4;
+    private static final int DONE = 2;
+    private static final int CANCELLED = 3;
 
     private static final AtomicIntegerFieldUpdater<AllocationRequest> STATE =
             AtomicIntegerFieldUpdater.newUpdater(AllocationRequest.class, "state");
@@ -50,6 +50,8 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
     /** The pending-timeout timer; written and disposed in the drain loop only. */
     @Nullable
     Disposable timer;
+    /** {@link System#nanoTime()} when it joined the pending line; drain loop only, unset if it never waited. */
+    long waitingSince;
 
     private volatile int state;
 
@@ -116,16 +118,13 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
         return state == REQUESTED;
     }
 
-    boolean claim() {
-        return STATE.compareAndSet(this, REQUESTED, CLAIMED);
-    }
-
+    /** Wins the right to signal the blocks the loop just took; false if the subscriber cancelled meanwhile. */
     boolean commit() {
-        return STATE.compareAndSet(this, CLAIMED, DONE);
+        return STATE.compareAndSet(this, REQUESTED, DONE);
     }
 
     void fail(Throwable error) {
-        if (STATE.compareAndSet(this, REQUESTED, DONE) || STATE.compareAndSet(this, CLAIMED, DONE)) {
+        if (STATE.compareAndSet(this, REQUESTED, DONE)) {
             actual.onError(error);
         }
     }
@@ -134,6 +133,20 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
         if (STATE.compareAndSet(this, REQUESTED, DONE)) {
             actual.onComplete();
         }
+    }
+
+    /** Signals the one committed block (state is DONE), without the arrays of the general path. */
+    @SuppressWarnings("unchecked")
+    void emitOne(MutableBlock block, @Nullable List<SequenceHash> evicted) {
+        Object value;
+        if (kind == SINGLE) {
+            value = block;
+        } else {
+            List<MutableBlock> list = Collections.singletonList(block);
+            value = kind == WITH_EVICTIONS ? new Allocation(list, evicted == null ? List.of() : evicted) : list;
+        }
+        actual.onNext((T) value);
+        actual.onComplete();
     }
 
     /** Signals the committed blocks (state is DONE). */

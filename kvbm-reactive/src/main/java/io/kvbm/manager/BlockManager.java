@@ -756,8 +756,28 @@ public final class BlockManager {
         private Duration eventWindow = Duration.ofMillis(10);
         private @Nullable Scheduler eventScheduler;
         private int eventBufferSize = 8192;
+        private @Nullable Function<? super BlockManager, ? extends MetricsRecorder> metrics;
 
         private Builder() {}
+
+        /**
+         * Binds the manager to a metrics system when it is built: {@link #build()} calls {@code binder} once with the
+         * new manager, before returning it, and uses the returned {@link MetricsRecorder} for the measurements that
+         * cannot be read later (how long waiting allocations waited). The binder registers whatever reads the
+         * manager's counters and pool sizes at scrape time ({@link BlockManager#stats()}); nothing is recorded on the
+         * allocation, registration or lookup paths. Default: none.
+         *
+         * <p>With Micrometer, {@code io.kvbm.metrics.KvbmMetrics.binder(meterRegistry, tags)} is such a binder (the
+         * {@code meterRegistry} option of the design, kept free of Micrometer types so that the manager works
+         * without Micrometer on the class path).
+         *
+         * @param binder called once with the built manager; returns its recorder
+         * @return this builder
+         */
+        public Builder metrics(Function<? super BlockManager, ? extends MetricsRecorder> binder) {
+            this.metrics = Objects.requireNonNull(binder, "metrics");
+            return this;
+        }
 
         /**
          * Sets the worker id stamped on event batches, shared by the managers of every tier of one worker so that a
@@ -962,7 +982,12 @@ public final class BlockManager {
             if (blockCount < 1) {
                 throw new IllegalArgumentException("blockCount is required: call blockCount(n) with n >= 1");
             }
-            return new BlockManager(this, registry == null ? BlockRegistry.create() : registry);
+            BlockManager manager = new BlockManager(this, registry == null ? BlockRegistry.create() : registry);
+            if (metrics != null) {
+                manager.loop.recorder =
+                        Objects.requireNonNull(metrics.apply(manager), "the metrics binder returned null");
+            }
+            return manager;
         }
     }
 }

@@ -172,6 +172,38 @@ final class BlockStore {
         publishPools();
     }
 
+    /**
+     * Moves one block to MUTABLE ({@code available() >= 1}): the reset block freed longest ago, else the inactive
+     * index's next victim. The single-block twin of {@link #allocate}, without its arrays.
+     */
+    int allocateOne(@Nullable List<SequenceHash> evicted) {
+        int id;
+        if (free.size() != 0) {
+            id = free.poll();
+            move(id, RESET, MUTABLE);
+            counters.add(StoreCounters.ALLOCATIONS_FROM_RESET, 1);
+        } else {
+            id = inactive.evict();
+            if (id == InactiveIndex.NO_BLOCK) {
+                throw new IllegalStateException("inactive index " + inactive + " reported " + inactive.size()
+                        + " blocks but yielded no victim; allocation of 1 refused");
+            }
+            SequenceHash hash = hashes[id];
+            if (evicted != null) {
+                evicted.add(hash);
+            }
+            dropRegistration(id);
+            move(id, INACTIVE, MUTABLE);
+            counters.add(StoreCounters.EVICTIONS, 1);
+            events.removed(hash);
+        }
+        evictOnRelease[id] = defaultEvictOnRelease;
+        counters.add(StoreCounters.ALLOCATIONS, 1);
+        counters.add(StoreCounters.INFLIGHT_MUTABLE, 1);
+        publishPools();
+        return id;
+    }
+
     private void rollback(int[] ids, int fromReset, int victims) {
         for (int i = fromReset + victims - 1; i >= fromReset; i--) {
             inactive.insert(hashes[ids[i]], ids[i]);

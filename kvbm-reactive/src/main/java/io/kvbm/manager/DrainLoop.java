@@ -69,6 +69,12 @@ final class DrainLoop {
     @Nullable
     ManagerEvents events;
 
+    /**
+     * Records how long waiting allocations waited; set by {@code Builder.build()} before the manager is returned.
+     * Volatile because it is written after construction; read only when an allocation leaves the line.
+     */
+    volatile MetricsRecorder recorder = MetricsRecorder.noop();
+
     private volatile int wip;
     private volatile long inflightImmutable;
     private volatile boolean closed; // written in the loop only; volatile for isClosed()
@@ -166,10 +172,10 @@ final class DrainLoop {
     // ---------------------------------------------------------------------------------------------------------
     // guard operations: the hot paths run inline without allocating an operation when the loop is idle
 
-    void releaseMutable(int blockId) {
+    void releaseMutable(ManagedMutableBlock block) {
         if (tryEnter()) {
             try {
-                store.releaseMutable(blockId);
+                store.releaseMutable(block.blockId());
                 servePendingIfAny();
             } catch (Throwable t) {
                 internalError(t);
@@ -177,7 +183,8 @@ final class DrainLoop {
                 leave();
             }
         } else {
-            enqueue(() -> store.releaseMutable(blockId));
+            block.releaseQueued = true;
+            enqueue(block); // the guard's run() is its release
         }
     }
 
@@ -211,8 +218,9 @@ final class DrainLoop {
     }
 
     /** Releases one handle's reference; only the last reference needs the loop. */
-    void releaseHandle(ActiveEntry entry) {
+    void releaseHandle(ManagedImmutableBlock handle) {
         INFLIGHT_IMMUTABLE.decrementAndGet(this);
+        ActiveEntry entry = handle.entry;
         if (entry.releaseIfNotLast()) {
             return;
         }
@@ -226,7 +234,8 @@ final class DrainLoop {
                 leave();
             }
         } else {
-            enqueue(() -> store.release(entry));
+            handle.releaseQueued = true;
+            enqueue(handle); // the handle's run() releases its entry's last reference
         }
     }
 
@@ -328,6 +337,7 @@ final class DrainLoop {
             return;
         }
         pending.addLast(request);
+        request.waitingSince = System.nanoTime(); // the waiting path only: immediate allocations never read the clock
         counters.set(StoreCounters.PENDING, pending.size());
         Duration maxWait = request.maxWait;
         if (maxWait != null) {
@@ -343,6 +353,7 @@ final class DrainLoop {
         while ((head = pending.peekFirst()) != null && !head.isRequested()) {
             pending.pollFirst();
             head.stopTimer();
+            leftLine(head, MetricsRecorder.WaitOutcome.CANCELLED);
         }
     }
 
@@ -350,6 +361,7 @@ final class DrainLoop {
         request.stopTimer();
         if (pending.remove(request)) {
             counters.set(StoreCounters.PENDING, pending.size());
+            leftLine(request, MetricsRecorder.WaitOutcome.CANCELLED);
         }
     }
 
@@ -357,6 +369,7 @@ final class DrainLoop {
         if (pending.remove(request)) {
             counters.set(StoreCounters.PENDING, pending.size());
             request.timer = null;
+            leftLine(request, MetricsRecorder.WaitOutcome.TIMED_OUT);
             Duration maxWait = request.maxWait;
             request.fail(new AllocationTimeoutException(request.n, maxWait == null ? Duration.ZERO : maxWait));
         }
@@ -374,6 +387,7 @@ final class DrainLoop {
             if (!head.isRequested()) {
                 pending.pollFirst();
                 head.stopTimer();
+                leftLine(head, MetricsRecorder.WaitOutcome.CANCELLED);
                 continue;
             }
             if (store.available() < head.n) {
@@ -381,37 +395,73 @@ final class DrainLoop {
             }
             pending.pollFirst();
             head.stopTimer();
-            deliver(head);
+            long leftAt = System.nanoTime(); // before delivery: the wait ends where the subscriber's onNext begins
+            leftLine(head, deliver(head), leftAt);
         }
         counters.set(StoreCounters.PENDING, pending.size());
     }
 
-    private void deliver(AllocationRequest<?> request) {
-        if (!request.claim()) {
-            return;
+    /** Hands blocks to the request, or gives them back if it was cancelled meanwhile; returns what happened. */
+    private MetricsRecorder.WaitOutcome deliver(AllocationRequest<?> request) {
+        if (!request.isRequested()) {
+            return MetricsRecorder.WaitOutcome.CANCELLED; // cancelled: take nothing
         }
         int n = request.n;
-        int[] ids = new int[n];
         List<SequenceHash> evicted = request.kind == AllocationRequest.WITH_EVICTIONS ? new ArrayList<>() : null;
+        if (n == 1) {
+            // The common case gets no arrays: one id in, one guard out.
+            int id;
+            try {
+                id = store.allocateOne(evicted);
+            } catch (Throwable t) {
+                Exceptions.throwIfJvmFatal(t);
+                request.fail(t);
+                return MetricsRecorder.WaitOutcome.FAILED;
+            }
+            if (!request.commit()) {
+                store.releaseMutable(id); // cancelled while we were taking it
+                return MetricsRecorder.WaitOutcome.CANCELLED;
+            }
+            request.emitOne(newMutable(id), evicted);
+            return MetricsRecorder.WaitOutcome.ACQUIRED;
+        }
+        int[] ids = new int[n];
         try {
             store.allocate(n, ids, evicted);
         } catch (Throwable t) {
             Exceptions.throwIfJvmFatal(t);
             request.fail(t);
-            return;
+            return MetricsRecorder.WaitOutcome.FAILED;
         }
         if (!request.commit()) {
             // Cancelled while we were allocating: the subscriber will never see these blocks, so they go back.
             for (int i = 0; i < n; i++) {
                 store.releaseMutable(ids[i]);
             }
-            return;
+            return MetricsRecorder.WaitOutcome.CANCELLED;
         }
         MutableBlock[] blocks = new MutableBlock[n];
         for (int i = 0; i < n; i++) {
             blocks[i] = newMutable(ids[i]);
         }
         request.emit(blocks, evicted);
+        return MetricsRecorder.WaitOutcome.ACQUIRED;
+    }
+
+    /**
+     * Reports a waiting allocation leaving the line, exactly once: every exit from {@code pending} goes through here.
+     * A failing recorder is ignored, so metrics can never strand a request half-served.
+     */
+    private void leftLine(AllocationRequest<?> request, MetricsRecorder.WaitOutcome outcome) {
+        leftLine(request, outcome, System.nanoTime());
+    }
+
+    private void leftLine(AllocationRequest<?> request, MetricsRecorder.WaitOutcome outcome, long leftAt) {
+        try {
+            recorder.recordAllocationWait(leftAt - request.waitingSince, outcome);
+        } catch (Throwable t) {
+            Exceptions.throwIfJvmFatal(t);
+        }
     }
 
     /** Fails every waiting allocation and drops the inactive pool (loop only). */
@@ -424,6 +474,7 @@ final class DrainLoop {
         AllocationRequest<?> waiting;
         while ((waiting = pending.pollFirst()) != null) {
             waiting.stopTimer();
+            leftLine(waiting, MetricsRecorder.WaitOutcome.FAILED);
             waiting.fail(new ManagerClosedException(id, "waiting allocation of " + waiting.n + " block(s)"));
         }
         counters.set(StoreCounters.PENDING, 0);

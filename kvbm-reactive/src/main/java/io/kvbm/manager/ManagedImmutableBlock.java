@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 
 /** One handle to an {@link ActiveEntry}: the {@link ImmutableBlock} guard. */
-final class ManagedImmutableBlock implements ImmutableBlock {
+final class ManagedImmutableBlock implements ImmutableBlock, Runnable {
 
     private static final AtomicIntegerFieldUpdater<ManagedImmutableBlock> STATE =
             AtomicIntegerFieldUpdater.newUpdater(ManagedImmutableBlock.class, "state");
@@ -80,7 +80,22 @@ final class ManagedImmutableBlock implements ImmutableBlock {
             if (t != null) {
                 t.disarm();
             }
-            owner.releaseHandle(entry);
+            owner.releaseHandle(this);
+        }
+    }
+
+    /** Set just before this handle is queued as its own release; published to the loop by the queue. */
+    boolean releaseQueued;
+
+    /**
+     * The release of the last reference as a drain-loop operation, queued when the loop is busy. Does nothing unless
+     * the handle was queued for it, so a stray call cannot release twice.
+     */
+    @Override
+    public void run() {
+        if (releaseQueued) {
+            releaseQueued = false;
+            owner.store.release(entry);
         }
     }
 

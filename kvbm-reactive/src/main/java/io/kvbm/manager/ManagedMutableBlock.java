@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 
 /** The {@link MutableBlock} guard of a slot in the MUTABLE state. */
-final class ManagedMutableBlock implements MutableBlock {
+final class ManagedMutableBlock implements MutableBlock, Runnable {
 
     private static final AtomicIntegerFieldUpdater<ManagedMutableBlock> STATE =
             AtomicIntegerFieldUpdater.newUpdater(ManagedMutableBlock.class, "state");
@@ -59,7 +59,22 @@ final class ManagedMutableBlock implements MutableBlock {
     public void close() {
         if (STATE.compareAndSet(this, GuardState.LIVE, GuardState.CLOSED)) {
             disarm();
-            owner.releaseMutable(blockId);
+            owner.releaseMutable(this);
+        }
+    }
+
+    /** Set just before this guard is queued as its own release; published to the loop by the queue. */
+    boolean releaseQueued;
+
+    /**
+     * The release as a drain-loop operation, queued when the loop is busy (no lambda per close). Does nothing unless
+     * the guard was queued for it, so a stray call cannot release the slot twice.
+     */
+    @Override
+    public void run() {
+        if (releaseQueued) {
+            releaseQueued = false;
+            owner.store.releaseMutable(blockId);
         }
     }
 

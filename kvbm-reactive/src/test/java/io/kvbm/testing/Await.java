@@ -15,6 +15,22 @@ public final class Await {
 
     private Await() {}
 
+    /** Waits up to {@link #TIMEOUT} for {@code condition}; fails naming {@code what} (and its state) otherwise. */
+    public static void until(BooleanSupplier condition, Supplier<String> what) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + TIMEOUT + " waiting for " + what.get());
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting", e);
+            }
+        }
+    }
+
     /** Waits up to {@link #TIMEOUT} for {@code condition}; fails with {@code what} otherwise. */
     public static void until(String what, BooleanSupplier condition) {
         until(what, condition, TIMEOUT, () -> "");

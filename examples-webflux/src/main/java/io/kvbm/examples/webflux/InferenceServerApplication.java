@@ -1,6 +1,9 @@
 package io.kvbm.examples.webflux;
 
 import io.kvbm.manager.BlockManager;
+import io.kvbm.metrics.KvbmMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.SpringApplication;
@@ -15,7 +18,7 @@ import org.springframework.context.annotation.Bean;
  * blocks (waiting, with a timeout answered 503), "decodes" tokens on a timer and registers every block it fills, then
  * releases all its blocks, which stay cached for the next request that shares the prefix. {@code GET /events} streams
  * what the cache stores and removes, {@code GET /v1/cache} shows the pool sizes, and {@code GET /metrics} is the
- * Prometheus scrape of Spring Boot Actuator. Run it with {@code java -jar
+ * Prometheus scrape of Spring Boot Actuator, the manager's meters included. Run it with {@code java -jar
  * examples-webflux/target/kvbm-examples-webflux-0.1.0-SNAPSHOT.jar} (see the README); settings are in
  * {@link KvbmProperties}.
  */
@@ -38,15 +41,22 @@ public class InferenceServerApplication {
      * <p>{@code destroyMethod} is empty because Spring would otherwise call {@link BlockManager#close()} and drop
      * the {@code Mono} it returns, which does nothing until subscribed; {@link #managerShutdown} closes it instead.
      *
+     * <p>Its meters ({@code kvbm_allocations_total{pool="G1"}}, {@code kvbm_reset_pool_size}, the
+     * {@code kvbm_allocation_wait_seconds} timer of requests that waited for blocks, ...) are bound with
+     * {@link KvbmMetrics} to Spring Boot's registry, so the Actuator scrape at {@code /metrics} shows them next to the
+     * HTTP and JVM meters.
+     *
      * @param properties the settings
+     * @param registry Spring Boot's meter registry
      * @return the manager
      */
     @Bean(destroyMethod = "")
-    BlockManager blockManager(KvbmProperties properties) {
+    BlockManager blockManager(KvbmProperties properties, MeterRegistry registry) {
         return BlockManager.builder()
                 .blockCount(properties.blockCount())
                 .blockSize(properties.blockSize())
                 .maxPendingAllocations(properties.maxPendingAllocations())
+                .metrics(KvbmMetrics.binder(registry, Tags.empty()))
                 .build();
     }
 

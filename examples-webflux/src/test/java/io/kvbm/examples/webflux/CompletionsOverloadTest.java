@@ -83,8 +83,10 @@ class CompletionsOverloadTest {
                 .uri("/metrics")
                 .exchange()
                 .expectBody(String.class)
-                .value(text ->
-                        assertThat(text).containsPattern("http_server_requests_seconds_count\\{[^}]*status=\"503\""));
+                .value(text -> assertThat(text)
+                        .containsPattern("http_server_requests_seconds_count\\{[^}]*status=\"503\"")
+                        .containsPattern(
+                                "kvbm_allocation_wait_seconds_count\\{outcome=\"timed_out\",pool=\"G1\"} [1-9]"));
     }
 
     @Test

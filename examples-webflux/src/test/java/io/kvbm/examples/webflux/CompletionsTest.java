@@ -132,6 +132,14 @@ class CompletionsTest {
                         .orElseThrow())
                 .as("the longest wait for blocks, in ms")
                 .isGreaterThan(50);
+        client.get()
+                .uri("/metrics")
+                .exchange()
+                .expectBody(String.class)
+                .value(text -> assertThat(text)
+                        .as("the manager's timer of allocations that waited and got their blocks")
+                        .containsPattern(
+                                "kvbm_allocation_wait_seconds_count\\{outcome=\"acquired\",pool=\"G1\"} [1-9]"));
     }
 
     @Test
@@ -173,7 +181,7 @@ class CompletionsTest {
     }
 
     @Test
-    void metrics_servePrometheusTextWithTheCompletionRequests() {
+    void metrics_servePrometheusTextWithTheManagersMetersAndTheCompletionRequests() {
         completions.complete(tokens(5_000, 4), 0);
 
         client.get()
@@ -183,6 +191,9 @@ class CompletionsTest {
                 .isOk()
                 .expectBody(String.class)
                 .value(text -> assertThat(text)
+                        .contains("kvbm_allocations_total{pool=\"G1\"}")
+                        .contains("kvbm_reset_pool_size{pool=\"G1\"}")
+                        .contains("kvbm_match_blocks_returned_total{pool=\"G1\"}")
                         .contains("http_server_requests_seconds_count{")
                         .contains("uri=\"/v1/completions\"")
                         .contains("jvm_memory_used_bytes"));

@@ -104,6 +104,30 @@ class LineageLfuInactiveIndexTest {
     }
 
     @Test
+    void evict_twoRequestsReleasedTailFirst_followTheEvictionGuide() {
+        // docs/eviction.md: A -> B -> C used 4, 2 and 1 times, then a new X -> Y -> Z, each released tail first.
+        LineageLfuInactiveIndex guide = new LineageLfuInactiveIndex(BLOCKS, counts, 10);
+        List<SequenceHash> abc = chain(13, 3);
+        List<SequenceHash> xyz = chain(14, 3);
+        int[] f = {4, 2, 1};
+        List<SequenceHash> released = new ArrayList<>();
+        for (List<SequenceHash> request : List.of(abc, xyz)) {
+            for (int i = 2; i >= 0; i--) {
+                counts.counts.put(request.get(i), request == abc ? f[i] : 1);
+                guide.insert(request.get(i), released.size());
+                released.add(request.get(i));
+            }
+        }
+
+        List<SequenceHash> evicted = new ArrayList<>();
+        for (int id = guide.evict(); id != NO_BLOCK; id = guide.evict()) {
+            evicted.add(released.get(id));
+        }
+
+        assertThat(evicted).containsExactly(abc.get(2), xyz.get(2), xyz.get(1), xyz.get(0), abc.get(1), abc.get(0));
+    }
+
+    @Test
     void insert_tailSeenBefore_keepsItsBonus() {
         List<SequenceHash> request = chain(6, 2);
         release(request.get(1), 2); // the tail, but used before: a full block that a later turn may match again

@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * Scores are per operation (one whole match + close of N blocks). The registry tracks frequencies (MEDIUM), so hits
- * pay for their touches as they would with {@code multiLru}.
+ * pay for their touches as they would with {@code multiLru} and {@code lineageLfu}.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar MatchBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s}
  */
@@ -52,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class MatchBenchmark {
 
-    @Param({"lineage", "lineageFifo", "lru", "fifo", "multiLru"})
+    @Param({"lineage", "lineageFifo", "lru", "fifo", "multiLru", "lineageLfu"})
     String policy;
 
     @Param({"8", "32", "128"})

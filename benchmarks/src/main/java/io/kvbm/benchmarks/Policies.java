@@ -19,6 +19,8 @@ final class Policies {
                 return EvictionPolicy.lineage();
             case "lineageFifo":
                 return EvictionPolicy.lineageFifo();
+            case "lineageLfu":
+                return EvictionPolicy.lineageLfu();
             default:
                 throw new IllegalArgumentException("unknown policy " + name);
         }

@@ -11,7 +11,7 @@ import java.util.Objects;
  * they became leaves ({@link LeafOrder#FIFO}: round robin across chains). A port of kvbm's lineage backend, its
  * default.
  */
-final class LineageInactiveIndex implements InactiveIndex {
+class LineageInactiveIndex implements InactiveIndex {
 
     /*
      * Lineage eviction
@@ -70,6 +70,8 @@ final class LineageInactiveIndex implements InactiveIndex {
      *   FIFO  (EvictionPolicy.lineageFifo()) an intrusive doubly linked list of leaves (BlockLists): a new leaf, or
      *         a parent that is a leaf again, joins the tail and the victim is the head: chains go round robin.
      *
+     * A subclass may bring its own strategy (LineageLfuInactiveIndex orders leaves by a frequency-weighted expiry).
+     *
      * Chains A -> B and X -> Y inserted A, B, X, Y (ticks 1..4, leaves B and Y):
      *
      *   TICK  B (A is a leaf again, tick 1), A, Y, X             evicts B, A, Y, X
@@ -102,7 +104,7 @@ final class LineageInactiveIndex implements InactiveIndex {
         FIFO
     }
 
-    private static final int NIL = -1;
+    static final int NIL = -1;
 
     private static final byte FREE = 0;
     private static final byte GHOST = 1;
@@ -113,7 +115,7 @@ final class LineageInactiveIndex implements InactiveIndex {
 
     private static final int[] FRAGMENT_BITS = {54, 46, 38};
 
-    private final LeafOrder order;
+    private final String order; // the leaf order's name, for toString
     private final int[] nodeOfBlock; // block id -> REAL node, NIL if the block is not in the index
     private final NodeKeyTable table; // structural key -> GHOST or REAL node
     private final HashMap<SequenceHash, Integer> overflow = new HashMap<>(); // collided REAL nodes, not in table
@@ -135,6 +137,22 @@ final class LineageInactiveIndex implements InactiveIndex {
     private long collisions;
 
     LineageInactiveIndex(int blockCount, LeafOrder order) {
+        this(
+                blockCount,
+                Objects.requireNonNull(order, "order").name(),
+                (capacity, blocks) ->
+                        order == LeafOrder.TICK ? new TickLeaves(capacity, blocks) : new FifoLeaves(capacity));
+    }
+
+    /**
+     * Creates an index whose leaves are ordered by the strategy {@code leaves} makes, for subclasses with their own
+     * order.
+     *
+     * @param blockCount the manager's block count
+     * @param order the order's name, for {@code toString}
+     * @param leaves called once with the initial node capacity and the block count
+     */
+    LineageInactiveIndex(int blockCount, String order, LeavesFactory leaves) {
         if (blockCount < 1 || blockCount > MAX_NODES / 2) {
             throw new IllegalArgumentException("blockCount must be in [1, " + MAX_NODES / 2 + "], got " + blockCount);
         }
@@ -151,7 +169,7 @@ final class LineageInactiveIndex implements InactiveIndex {
         this.firstChild = new int[capacity];
         this.nextSibling = new int[capacity];
         this.prevSibling = new int[capacity];
-        this.leaves = order == LeafOrder.TICK ? new TickLeaves(capacity, blockCount) : new FifoLeaves(capacity);
+        this.leaves = Objects.requireNonNull(leaves, "leaves").create(capacity, blockCount);
     }
 
     @Override
@@ -186,7 +204,6 @@ final class LineageInactiveIndex implements InactiveIndex {
         blockIds[n] = blockId;
         nodeOfBlock[blockId] = n;
         size++;
-        leaves.becameReal(n);
         if (hash.position() > 0) {
             long parentKey = parentKey(hash);
             int p = parent[n];
@@ -200,7 +217,9 @@ final class LineageInactiveIndex implements InactiveIndex {
                 linkToParent(n, parentKey);
             }
         }
-        if (firstChild[n] == NIL) {
+        boolean leaf = firstChild[n] == NIL;
+        leaves.becameReal(n, hash, leaf && (parent[n] == NIL || state[parent[n]] != REAL));
+        if (leaf) {
             leaves.add(n);
         }
     }
@@ -429,6 +448,16 @@ final class LineageInactiveIndex implements InactiveIndex {
         return n != NIL && leaves.contains(n);
     }
 
+    /** Returns the node holding {@code hash}, or -1 if it is not cached: for a subclass's test hooks. */
+    final int nodeOf(SequenceHash hash) {
+        return find(hash);
+    }
+
+    /** Returns the leaf order this index was built with. */
+    final Leaves leaves() {
+        return leaves;
+    }
+
     /** Returns how many inserts met a different cached hash under the same structural key. */
     long collisions() {
         return collisions;
@@ -527,14 +556,27 @@ final class LineageInactiveIndex implements InactiveIndex {
                 + collisions + "]";
     }
 
+    /** Creates a {@link Leaves} strategy for node indices below {@code capacity} and at most {@code blockCount} leaves. */
+    @FunctionalInterface
+    interface LeavesFactory {
+        Leaves create(int capacity, int blockCount);
+    }
+
     /**
      * The order in which leaves are evicted. The index tells it when a node becomes REAL and when it becomes or stops
      * being a leaf; it answers with the next victim.
      */
-    private abstract static class Leaves {
+    abstract static class Leaves {
 
-        /** Called each time {@code node} becomes REAL, before it may be added as a leaf. */
-        abstract void becameReal(int node);
+        /**
+         * Called each time {@code node} becomes REAL (linked to its parent), before it may be added as a leaf.
+         *
+         * @param node the node
+         * @param hash its block's hash
+         * @param releasedAsTail whether it arrived as a leaf while its parent (if it has one) is not cached: the
+         *     deepest block of a prefix whose holder still holds the rest, i.e. the end of what a request released
+         */
+        abstract void becameReal(int node, SequenceHash hash, boolean releasedAsTail);
 
         /** {@code node} is now a leaf (REAL, childless). */
         abstract void add(int node);
@@ -574,7 +616,7 @@ final class LineageInactiveIndex implements InactiveIndex {
         }
 
         @Override
-        void becameReal(int node) {
+        void becameReal(int node, SequenceHash hash, boolean releasedAsTail) {
             heap.setTicket(node, nextTick++);
         }
 
@@ -627,7 +669,7 @@ final class LineageInactiveIndex implements InactiveIndex {
         }
 
         @Override
-        void becameReal(int node) {
+        void becameReal(int node, SequenceHash hash, boolean releasedAsTail) {
             // The list records when a node became a leaf, not when it became REAL.
         }
 

@@ -4,6 +4,7 @@ import static io.kvbm.eviction.InactiveIndex.NO_BLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvbm.eviction.LineageInactiveIndex.LeafOrder;
+import io.kvbm.frequency.FrequencyTracker;
 import io.kvbm.tokens.SequenceHash;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,9 +19,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@link LineageInactiveIndex}'s victims over random forests, with random releases, hits, takes and evictions, checked
- * step by step against {@link NaiveLineage}: the same rules written the obvious way, over a list scanned on every
- * question, with parents known from how the forest was built rather than from structural keys.
+ * The lineage indices' victims over random forests, with random releases, hits, takes and evictions, checked step by
+ * step against {@link NaiveLineage}: the same rules written the obvious way, over a list scanned on every question,
+ * with parents known from how the forest was built rather than from structural keys. {@link LineageInactiveIndex} runs
+ * in both leaf orders, {@link LineageLfuInactiveIndex} with random frequencies that change between releases.
  */
 class LineageInactiveIndexModelTest {
 
@@ -28,26 +30,43 @@ class LineageInactiveIndexModelTest {
     private static final int FOREST = 60;
     private static final int STEPS = 1_500;
 
+    /** The bonus of the LFU order: small, so that bonuses and ticks interleave. */
+    private static final int BONUS = 3;
+
+    /** The frequencies the LFU runs draw from: 0 and 1 earn nothing, 16 and 40 count as 15. */
+    private static final int[] FREQUENCIES = {0, 1, 1, 2, 3, 4, 8, 16, 40};
+
+    /** Which index and which ranking of leaves. */
+    enum Order {
+        TICK,
+        FIFO,
+        LFU
+    }
+
     static Stream<Arguments> seedsAndOrders() {
         return LongStream.range(0, 20)
                 .map(i -> 0x2545F4914F6CDD1DL * (i + 1))
                 .boxed()
-                .flatMap(seed -> Stream.of(Arguments.of(seed, LeafOrder.TICK), Arguments.of(seed, LeafOrder.FIFO)));
+                .flatMap(seed -> Stream.of(Order.values()).map(order -> Arguments.of(seed, order)));
     }
 
     @ParameterizedTest(name = "seed {0}, {1} order")
     @MethodSource("seedsAndOrders")
-    void randomForest_victimsMatchTheNaiveModel(long seed, LeafOrder order) {
+    void randomForest_victimsMatchTheNaiveModel(long seed, Order order) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<SequenceHash, SequenceHash> parents = new HashMap<>();
         List<SequenceHash> forest = randomForest(random, parents);
-        LineageInactiveIndex index = new LineageInactiveIndex(BLOCKS, order);
-        NaiveLineage model = new NaiveLineage(order, parents);
+        MultiLruInactiveIndexTest.FixedCounts counts = new MultiLruInactiveIndexTest.FixedCounts();
+        LineageInactiveIndex index = order == Order.LFU
+                ? new LineageLfuInactiveIndex(BLOCKS, counts, BONUS)
+                : new LineageInactiveIndex(BLOCKS, order == Order.TICK ? LeafOrder.TICK : LeafOrder.FIFO);
+        NaiveLineage model = new NaiveLineage(order, parents, counts);
         List<Integer> freeIds = InactiveIndexContractTest.range(BLOCKS);
 
         for (int step = 0; step < STEPS; step++) {
             String at = "seed " + seed + ", step " + step;
             SequenceHash hash = forest.get(random.nextInt(forest.size()));
+            counts.counts.put(hash, FREQUENCIES[random.nextInt(FREQUENCIES.length)]);
             int op = random.nextInt(100);
             if (op < 40) {
                 if (freeIds.isEmpty() || model.idOf(hash) != NO_BLOCK) {
@@ -71,14 +90,16 @@ class LineageInactiveIndexModelTest {
                     freeIds.add(expected);
                 }
             } else {
-                SequenceHash victim = model.victim();
-                int expected = victim == null ? NO_BLOCK : model.idOf(victim);
-                assertThat(index.evict())
-                        .as("%s: victim among leaves %s", at, model.leaves())
-                        .isEqualTo(expected);
-                if (victim != null) {
-                    model.remove(victim);
-                    freeIds.add(expected);
+                List<Integer> expected = model.victimIds();
+                int victim = index.evict();
+                if (expected.isEmpty()) {
+                    assertThat(victim).as("%s: victim of an empty index", at).isEqualTo(NO_BLOCK);
+                } else {
+                    assertThat(victim)
+                            .as("%s: victim among leaves %s", at, model.leaves())
+                            .isIn(expected);
+                    model.remove(model.hashOf(victim));
+                    freeIds.add(victim);
                 }
             }
             assertThat(index.size()).as("%s: size", at).isEqualTo(model.size());
@@ -88,9 +109,10 @@ class LineageInactiveIndexModelTest {
             assertThat(index.nodeCount()).as("%s: nodes", at).isEqualTo(model.nodeCount());
             index.checkInvariants();
         }
-        for (SequenceHash victim = model.victim(); victim != null; victim = model.victim()) {
-            assertThat(index.evict()).as("seed %d: draining", seed).isEqualTo(model.idOf(victim));
-            model.remove(victim);
+        for (List<Integer> expected = model.victimIds(); !expected.isEmpty(); expected = model.victimIds()) {
+            int victim = index.evict();
+            assertThat(victim).as("seed %d: draining", seed).isIn(expected);
+            model.remove(model.hashOf(victim));
         }
         assertThat(index.evict()).isEqualTo(NO_BLOCK);
         assertThat(index.nodeCount()).isZero();
@@ -118,19 +140,24 @@ class LineageInactiveIndexModelTest {
 
     /**
      * The lineage rules, naively: a list of nodes (cached or ghost), each with the parent it linked to. Leaves are
-     * found by scanning for children; the victim by scanning the leaves for the smallest tick (TICK) or the earliest
-     * time of becoming a leaf (FIFO).
+     * found by scanning for children; the victim by scanning the leaves for the smallest tick (TICK), the earliest time
+     * of becoming a leaf (FIFO), or the smallest expiry (LFU: the tick plus {@code BONUS × log2} of the frequency read
+     * at insertion, clamped to [1, 15], or minus 2^62 for a never-seen block that arrived as a leaf under an uncached
+     * parent).
      */
     private static final class NaiveLineage {
 
-        private final LeafOrder order;
+        private final Order order;
         private final Map<SequenceHash, SequenceHash> parents;
+        private final FrequencyTracker counts;
         private final List<Node> nodes = new ArrayList<>();
         private long clock;
+        private long releases;
 
-        NaiveLineage(LeafOrder order, Map<SequenceHash, SequenceHash> parents) {
+        NaiveLineage(Order order, Map<SequenceHash, SequenceHash> parents, FrequencyTracker counts) {
             this.order = order;
             this.parents = parents;
+            this.counts = counts;
         }
 
         private static final class Node {
@@ -138,6 +165,7 @@ class LineageInactiveIndexModelTest {
             boolean cached;
             int id = NO_BLOCK;
             long tick;
+            long expiry;
 
             @Nullable
             Node parent; // linked when the node is first cached; a ghost made for a child has none
@@ -168,6 +196,10 @@ class LineageInactiveIndexModelTest {
                 }
                 node.parent = parent;
             }
+            int f = Math.max(1, Math.min(15, counts.count(hash)));
+            boolean deadTail = f == 1 && !hasChildren(node) && (node.parent == null || !node.parent.cached);
+            long release = releases++;
+            node.expiry = deadTail ? release - (1L << 62) : release + Math.round(BONUS * Math.log(f) / Math.log(2));
             refreshLeaves();
         }
 
@@ -187,15 +219,36 @@ class LineageInactiveIndexModelTest {
             return node == null || !node.cached ? NO_BLOCK : node.id;
         }
 
-        @Nullable
-        SequenceHash victim() {
-            Node best = null;
+        /**
+         * Returns the ids of the leaves of smallest rank: one for TICK and FIFO, whose ranks are unique; LFU expiries
+         * can tie (a tick plus a bonus equals a later tick), and the index may then pick any of them.
+         */
+        List<Integer> victimIds() {
+            long best = Long.MAX_VALUE;
+            List<Integer> ids = new ArrayList<>();
             for (Node n : nodes) {
-                if (n.leaf && (best == null || rank(n) < rank(best))) {
-                    best = n;
+                if (!n.leaf) {
+                    continue;
+                }
+                long rank = rank(n);
+                if (rank < best) {
+                    best = rank;
+                    ids.clear();
+                }
+                if (rank == best) {
+                    ids.add(n.id);
                 }
             }
-            return best == null ? null : best.hash;
+            return ids;
+        }
+
+        SequenceHash hashOf(int id) {
+            for (Node n : nodes) {
+                if (n.cached && n.id == id) {
+                    return n.hash;
+                }
+            }
+            throw new AssertionError("block " + id + " is not cached in the model");
         }
 
         List<SequenceHash> leaves() {
@@ -217,7 +270,16 @@ class LineageInactiveIndexModelTest {
         }
 
         private long rank(Node n) {
-            return order == LeafOrder.TICK ? n.tick : n.leafSince;
+            switch (order) {
+                case TICK:
+                    return n.tick;
+                case FIFO:
+                    return n.leafSince;
+                case LFU:
+                    return n.expiry;
+                default:
+                    throw new AssertionError(order);
+            }
         }
 
         /** One operation exposes at most one new leaf, so the time it became one is well defined. */

@@ -89,7 +89,8 @@ public final class TestManagers {
                 EvictionPolicy.lineageFifo(),
                 EvictionPolicy.lru(),
                 EvictionPolicy.fifo(),
-                EvictionPolicy.multiLru());
+                EvictionPolicy.multiLru(),
+                EvictionPolicy.lineageLfu());
     }
 
     /** Returns and forgets the managers created since the last call. */

@@ -34,7 +34,8 @@ public final class PolicyRegistry {
                 .add("lineage-fifo", EvictionPolicy.lineageFifo())
                 .add("lru", EvictionPolicy.lru())
                 .add("fifo", EvictionPolicy.fifo())
-                .add("multi-lru", EvictionPolicy.multiLru());
+                .add("multi-lru", EvictionPolicy.multiLru())
+                .add("lineage-lfu", EvictionPolicy.lineageLfu());
     }
 
     /**

@@ -76,6 +76,7 @@ class SequentialReplayTest {
     void policyRegistry_unknownName_failsListingTheKnownOnes() {
         assertThatThrownBy(() -> PolicyRegistry.builtIn().policy("clock"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown policy \"clock\"; known: lineage, lineage-fifo, lru, fifo, multi-lru");
+                .hasMessage(
+                        "unknown policy \"clock\"; known: lineage, lineage-fifo, lru, fifo, multi-lru, lineage-lfu");
     }
 }

@@ -44,17 +44,18 @@ class SimulatorTest {
         assertThat(status).as(stderr.toString()).isZero();
         assertThat(out())
                 .contains("Hit rate = Σ matched blocks / Σ prompt blocks, sequential replay")
-                .contains("lineage-fifo", "multi-lru", "belady (bound)", "infinite (bound)", "block ops/s")
+                .contains(
+                        "lineage-fifo", "multi-lru", "lineage-lfu", "belady (bound)", "infinite (bound)", "block ops/s")
                 .contains("Wrote " + dir.resolve("results.json"));
 
         JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
         assertThat(json.get("mode").asText()).isEqualTo("sequential");
-        assertThat(json.get("results")).hasSize(7 * 2); // 5 policies + 2 bounds, at 2 capacities
+        assertThat(json.get("results")).hasSize(8 * 2); // 6 policies + 2 bounds, at 2 capacities
         for (JsonNode r : json.get("results")) {
             assertThat(r.get("hitRate").asDouble()).isBetween(0.0, 1.0);
         }
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
-        assertThat(csv).hasSize(1 + 14);
+        assertThat(csv).hasSize(1 + 16);
         assertThat(csv.get(0)).startsWith("name,kind,capacity,requests,requested_blocks,matched_blocks,hit_rate");
         byte[] png = Files.readAllBytes(dir.resolve("hit-rate.png"));
         assertThat(png).startsWith(0x89, 'P', 'N', 'G');

@@ -1,7 +1,10 @@
 package io.kvbm;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kvbm.block.CompleteBlock;
+import io.kvbm.block.MutableBlock;
 import io.kvbm.block.StorageTier;
 import io.kvbm.event.EmissionPolicy;
 import io.kvbm.event.EventBatch;
@@ -16,6 +19,9 @@ import io.kvbm.manager.BlockManager;
 import io.kvbm.registry.BlockRegistry;
 import io.kvbm.sequence.BlockAssignment;
 import io.kvbm.sequence.BlockTransfer;
+import io.kvbm.sequence.LogicalBlockAssignments;
+import io.kvbm.testing.TestBlocks;
+import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
 import io.kvbm.tokens.SequenceHash;
 import io.kvbm.tokens.TokenBlockSequence;
@@ -33,6 +39,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -127,6 +134,54 @@ class BadValueCatalogueTest {
                         "BlockManager.Builder.eventBufferSize(0)",
                         () -> BlockManager.builder().eventBufferSize(0),
                         "got 0"));
+    }
+
+    /**
+     * Wrong tier: with one registry shared by a G1 and a G2 manager, a block staged by the G1 manager offered to the
+     * G2 manager is refused at the call, naming both managers; nothing is registered in either tier, and the block
+     * is still the G1 manager's to register.
+     */
+    @Test
+    void register_blockStagedByTheManagerOfAnotherTier_refusedNamingBothAndTiersUntouched() {
+        BlockRegistry shared = BlockRegistry.create();
+        BlockManager g1 = TestManagers.create(4, shared, StorageTier.G1);
+        BlockManager g2 = TestManagers.create(4, shared, StorageTier.G2);
+        CompleteBlock staged = TestBlocks.stage(g1, HASH);
+
+        assertThatThrownBy(() -> g2.register(staged))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("belongs to manager " + g1.id())
+                .hasMessageContaining("not to manager " + g2.id());
+
+        assertThat(shared.isPresent(HASH, StorageTier.G1)).isFalse();
+        assertThat(shared.isPresent(HASH, StorageTier.G2)).isFalse();
+        g1.register(staged).block(TestBlocks.TIMEOUT).close();
+        assertThat(shared.isPresent(HASH, StorageTier.G1)).isTrue();
+        assertThat(shared.isPresent(HASH, StorageTier.G2)).isFalse();
+    }
+
+    /**
+     * A closed guard handed to {@link LogicalBlockAssignments}: the guard interfaces expose no liveness, so
+     * {@code extendBlocks} accepts it; the misuse surfaces at the first transition, {@code stage}, with the guard's
+     * own {@code IllegalStateException} naming the block and its state, and closing the assignments returns every
+     * block (the books balance). Unlike a size mismatch, which stages nothing, the blocks before the closed one are
+     * staged when it throws (reported in docs/reliability.md).
+     */
+    @Test
+    void logicalAssignments_closedGuardAmongUnassigned_stageThrowsNamingTheBlockAndCloseReturnsEverything() {
+        BlockManager m = TestManagers.create(4);
+        List<MutableBlock> blocks = TestBlocks.allocate(m, 2);
+        int closedId = blocks.get(1).blockId();
+        blocks.get(1).close();
+        LogicalBlockAssignments assignments = new LogicalBlockAssignments();
+        assignments.extendBlocks(blocks);
+
+        assertThatThrownBy(() -> assignments.stage(TestTokens.blocks(0, 2, TestManagers.BLOCK_SIZE)))
+                .isExactlyInstanceOf(IllegalStateException.class)
+                .hasMessage("MutableBlock of block " + closedId + " is closed; stage needs a live guard");
+
+        assignments.close();
+        assertThat(m.resetBlocks()).isEqualTo(4);
     }
 
     @ParameterizedTest(name = "{0}")

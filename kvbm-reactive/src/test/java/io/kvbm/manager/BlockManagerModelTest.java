@@ -44,7 +44,7 @@ import reactor.core.publisher.Mono;
  * FIFO (the order in which blocks were freed); the inactive pool; the active primaries by hash; the FIFO line of
  * waiting allocations; the evict-on-release flags; the registry presence per hash. After every operation the manager
  * must agree with it: slot counts per state, pool and pending sizes, every open handle's use count, the presence of
- * every hash, the store audit, and the block ids of everything handed out.
+ * every hash, the counters of {@link BlockManagerStats}, the store audit, and the block ids of everything handed out.
  *
  * <p>Eviction order differs per policy. The model predicts the exact victim for {@code lru()} (released longest ago
  * first) and {@code fifo()} (entered the cache first; a hit keeps the ticket); for {@code lineage()} and
@@ -507,6 +507,19 @@ class BlockManagerModelTest {
         boolean closed;
         /** What the run exercised, for the report line. */
         int victims;
+        /** The manager's counters as the model expects them ({@link BlockManagerStats}). */
+        long allocations;
+
+        long allocationsFromReset;
+        long evictions;
+        long registrations;
+        long duplicates;
+        long dedups;
+        long stagings;
+        long matchHashes;
+        long matchHits;
+        long scanHashes;
+        long scanHits;
 
         int fromReset;
         int servedWaiting;
@@ -683,6 +696,9 @@ class BlockManagerModelTest {
             }
             this.fromReset += fromReset;
             this.victims += n - fromReset;
+            allocations += n;
+            allocationsFromReset += fromReset;
+            evictions += n - fromReset;
             for (int i = fromReset; i < n; i++) {
                 int id = ids.get(i);
                 checkVictim(id);
@@ -724,12 +740,15 @@ class BlockManagerModelTest {
 
         Entry register(int id, SequenceHash h) {
             check(state[id] == STAGED, "register of block %d in state %d", id, state[id]);
+            registrations++;
             Entry existing = acquire(h);
             if (existing != null) {
                 if (config.dup == DuplicationPolicy.REJECT) {
+                    dedups++;
                     appendReset(id);
                     return existing;
                 }
+                duplicates++;
                 state[id] = DUPLICATE;
                 addPresence(h);
                 Entry duplicate = new Entry(id, h, existing);
@@ -1127,6 +1146,7 @@ class BlockManagerModelTest {
                 check(model.state[b.blockId()] == MUTABLE, "stage of block %d", b.blockId());
                 model.state[b.blockId()] = STAGED;
                 model.hash[b.blockId()] = h;
+                model.stagings++;
             });
             completes.add(c);
             closed.add(b);
@@ -1187,6 +1207,8 @@ class BlockManagerModelTest {
                     }
                     hits.add(e);
                 }
+                model.matchHashes += prefix.size();
+                model.matchHits += hits.size();
                 int emitted = Math.min(take, hits.size());
                 check(got.size() == emitted, "match of %d hashes emitted %s, expected %s", prefix.size(), got, hits);
                 for (int i = 0; i < emitted; i++) {
@@ -1221,6 +1243,8 @@ class BlockManagerModelTest {
                         }
                     }
                 }
+                model.scanHashes += hashes.size();
+                model.scanHits += hits.size();
                 check(
                         new ArrayList<>(got.keySet()).equals(new ArrayList<>(hits.keySet())),
                         "scan hits %s, expected %s",
@@ -1332,6 +1356,35 @@ class BlockManagerModelTest {
             BlockManagerStats stats = m.stats();
             assertThat(stats.inflightImmutable()).as("%s: open handles", at).isEqualTo(handles.size());
             assertThat(stats.inflightMutable()).as("%s: mutable blocks", at).isEqualTo(expected[MUTABLE]);
+            assertThat(new long[] {
+                        stats.allocations(),
+                        stats.allocationsFromReset(),
+                        stats.evictions(),
+                        stats.registrations(),
+                        stats.duplicateBlocks(),
+                        stats.registrationDedup(),
+                        stats.stagings(),
+                        stats.matchHashesRequested(),
+                        stats.matchBlocksReturned(),
+                        stats.scanHashesRequested(),
+                        stats.scanBlocksReturned()
+                    })
+                    .as(
+                            "%s: allocations, from reset, evictions, registrations, duplicates, dedups, stagings,"
+                                    + " match hashes, match hits, scan hashes, scan hits",
+                            at)
+                    .containsExactly(
+                            model.allocations,
+                            model.allocationsFromReset,
+                            model.evictions,
+                            model.registrations,
+                            model.duplicates,
+                            model.dedups,
+                            model.stagings,
+                            model.matchHashes,
+                            model.matchHits,
+                            model.scanHashes,
+                            model.scanHits);
             for (Handle h : handles) {
                 assertThat(h.guard.useCount())
                         .as("%s: use count of %s", at, h.guard)

@@ -286,7 +286,7 @@ public final class EventBroadcaster<T> {
                 // overflow or a bad request: the backlog is of no use to a subscriber that is being failed
                 queue.clear();
                 terminated = true;
-                actual.onError(e);
+                Signals.error(actual, e);
                 return;
             }
             long r = requested;
@@ -306,7 +306,14 @@ public final class EventBroadcaster<T> {
                 } else {
                     BUFFERED.addAndGet(this, -parent.weight.applyAsInt((T) v));
                 }
-                actual.onNext((T) v);
+                if (!Signals.next(actual, (T) v)) {
+                    // §2.13: a subscriber that throws is cancelled, alone; the producer and the others carry on
+                    cancelled = true;
+                    parent.remove(this);
+                    queue.clear();
+                    terminated = true;
+                    return;
+                }
                 emitted++;
             }
             if (emitted != 0 && r != Long.MAX_VALUE) {
@@ -316,9 +323,9 @@ public final class EventBroadcaster<T> {
                 terminated = true;
                 Throwable failure = error;
                 if (failure != null) {
-                    actual.onError(failure);
+                    Signals.error(actual, failure);
                 } else {
-                    actual.onComplete();
+                    Signals.complete(actual);
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.kvbm.manager;
 
 import io.kvbm.block.MutableBlock;
+import io.kvbm.internal.Signals;
 import io.kvbm.tokens.SequenceHash;
 import java.time.Duration;
 import java.util.Arrays;
@@ -125,13 +126,13 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
 
     void fail(Throwable error) {
         if (STATE.compareAndSet(this, REQUESTED, DONE)) {
-            actual.onError(error);
+            Signals.error(actual, error);
         }
     }
 
     void completeEmpty() {
         if (STATE.compareAndSet(this, REQUESTED, DONE)) {
-            actual.onComplete();
+            Signals.complete(actual);
         }
     }
 
@@ -145,8 +146,7 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
             List<MutableBlock> list = Collections.singletonList(block);
             value = kind == WITH_EVICTIONS ? new Allocation(list, evicted == null ? List.of() : evicted) : list;
         }
-        actual.onNext((T) value);
-        actual.onComplete();
+        Signals.nextAndComplete(actual, (T) value); // a throwing subscriber keeps its blocks; the loop carries on
     }
 
     /** Signals the committed blocks (state is DONE). */
@@ -159,8 +159,7 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
             List<MutableBlock> list = Collections.unmodifiableList(Arrays.asList(blocks));
             value = kind == WITH_EVICTIONS ? new Allocation(list, evicted == null ? List.of() : evicted) : list;
         }
-        actual.onNext((T) value);
-        actual.onComplete();
+        Signals.nextAndComplete(actual, (T) value); // a throwing subscriber keeps its blocks; the loop carries on
     }
 
     @Override

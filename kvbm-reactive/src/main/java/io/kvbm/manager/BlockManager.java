@@ -45,6 +45,8 @@ import reactor.core.scheduler.Schedulers;
  * throw at once ({@link IllegalArgumentException}, {@link NullPointerException}, or {@link IllegalStateException} for
  * a consumed guard); everything that happens later is signalled through {@code onError}. Values emitted are guards
  * that the subscriber owns and MUST close; values that are ready when a subscriber cancels are closed by the library.
+ * A subscriber that throws from a signal (forbidden by Reactive Streams §2.13) is treated as cancelled and its
+ * exception goes to {@code Hooks.onErrorDropped}; the value it was given stays its own, and the manager carries on.
  *
  * <h2>Threading</h2>
  *

@@ -1,6 +1,7 @@
 package io.kvbm.manager;
 
 import io.kvbm.block.ImmutableBlock;
+import io.kvbm.internal.Signals;
 import io.kvbm.tokens.SequenceHash;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -139,14 +140,14 @@ final class MatchFlux extends Flux<ImmutableBlock> implements Scannable {
                 if (bad != null && !badRequestSignalled) {
                     // not `terminated`: a lookup still running must find this loop alive to close its handles
                     badRequestSignalled = true;
-                    actual.onError(bad);
+                    Signals.error(actual, bad);
                 }
                 return;
             }
             Throwable e = error;
             if (e != null) {
                 terminated = true;
-                actual.onError(e);
+                Signals.error(actual, e);
                 return;
             }
             if (blocks == null) {
@@ -160,7 +161,12 @@ final class MatchFlux extends Flux<ImmutableBlock> implements Scannable {
                 }
                 ImmutableBlock block = blocks[index];
                 blocks[index++] = null;
-                actual.onNext(block);
+                if (!Signals.next(actual, block)) {
+                    // §2.13: a subscriber that throws is cancelled; it keeps this block, the rest goes back now
+                    cancelled = true;
+                    emit();
+                    return;
+                }
                 emitted++;
             }
             if (emitted != 0 && r != Long.MAX_VALUE) {
@@ -168,7 +174,7 @@ final class MatchFlux extends Flux<ImmutableBlock> implements Scannable {
             }
             if (index == blocks.length && !cancelled) {
                 terminated = true;
-                actual.onComplete();
+                Signals.complete(actual);
             }
         }
 

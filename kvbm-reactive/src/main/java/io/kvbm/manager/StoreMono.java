@@ -1,5 +1,6 @@
 package io.kvbm.manager;
 
+import io.kvbm.internal.Signals;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -98,15 +99,17 @@ final class StoreMono<T> extends Mono<T> implements Scannable {
             } catch (Throwable t) {
                 Exceptions.throwIfJvmFatal(t);
                 if (STATE.compareAndSet(this, RUNNING, DONE)) {
-                    actual.onError(t);
+                    Signals.error(actual, t);
                 }
                 return;
             }
             if (STATE.compareAndSet(this, RUNNING, DONE)) {
-                if (value != null) {
-                    actual.onNext(value);
+                // A subscriber that throws keeps the value and is not signalled again; the loop carries on.
+                if (value == null) {
+                    Signals.complete(actual);
+                } else {
+                    Signals.nextAndComplete(actual, value);
                 }
-                actual.onComplete();
             } else if (value != null) {
                 discard.accept(value);
             }

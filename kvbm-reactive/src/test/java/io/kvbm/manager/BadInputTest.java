@@ -41,6 +41,10 @@ import reactor.core.publisher.Mono;
  * the contract says so, and {@link io.kvbm.testing.BlockInvariantsExtension} checks after every case that the books
  * balance and nothing is left held.
  *
+ * <p>Its siblings: {@code io.kvbm.NullArgumentCatalogueTest} (null for every non-null parameter of every public
+ * method, swept by reflection), {@code io.kvbm.BadValueCatalogueTest} (out-of-range values of the other packages) and
+ * {@code TraceReaderTest} in {@code examples} (truncated trace lines); totals in docs/reliability.md.
+ *
  * <p>83 cases, a parameterized test counting once per argument: allocation counts 17, registration 11, lookups 5,
  * staging a MutableBlock 11, resetting a CompleteBlock 3, closed ImmutableBlock 4, registry and handles 10, builder
  * 16, eviction policy factory 6.

@@ -51,6 +51,10 @@ import reactor.test.StepVerifier;
  * every assertion message. Rerunning with {@code -Dkvbm.stress.seed=...} replays each worker's choices; the thread
  * interleavings, and so the outcomes of waits and timeouts, differ from run to run.
  *
+ * <p>Allocations wait behind {@code .timeout(...)} or {@code allocate(n, maxWait)}; one detached allocation in eight is
+ * received by a subscriber that throws from {@code onNext} after keeping the blocks (Reactive Streams §2.13 violated on
+ * purpose): the manager must neither count it as an internal error nor lose anything.
+ *
  * <p>{@code .timeout(...)} can drop a block delivered exactly as it fires (see {@code AllocationTimeoutHazardTest}):
  * this test installs an {@code onNextDropped} hook that closes and counts such blocks, so the books stay balanced.
  */
@@ -68,6 +72,7 @@ class BlockManagerStressTest {
             CHAINS.stream().flatMap(List::stream).toList();
 
     private final AtomicLong droppedBlocks = new AtomicLong();
+    private final AtomicLong unexpectedDropped = new AtomicLong();
 
     static Stream<Arguments> policies() {
         return Stream.of(
@@ -82,11 +87,21 @@ class BlockManagerStressTest {
         Hooks.onNextDropped(value -> {
             droppedBlocks.addAndGet(closeAny(value));
         });
+        // the exceptions of the throwing subscribers (only those: anything else fails the run)
+        Hooks.onErrorDropped(e -> {
+            if (!"subscriber bug (thrown on purpose)".equals(e.getMessage())) {
+                unexpectedDropped.incrementAndGet();
+            }
+        });
     }
 
     @AfterEach
     void resetHook() {
         Hooks.resetOnNextDropped();
+        Hooks.resetOnErrorDropped();
+        assertThat(unexpectedDropped.get())
+                .as("errors dropped other than the throwing subscribers'")
+                .isZero();
     }
 
     @ParameterizedTest(name = "{0} × {1}")
@@ -95,20 +110,57 @@ class BlockManagerStressTest {
             String eviction, DuplicationPolicy duplication) {
         long baseSeed = Long.getLong("kvbm.stress.seed", System.nanoTime());
         EvictionPolicy policy = eviction.equals("lru") ? EvictionPolicy.lru() : EvictionPolicy.fifo();
+        Result result = hammer(policy, duplication, OPS_PER_WORKER, baseSeed, droppedBlocks, Duration.ofSeconds(60));
+        System.out.printf(
+                "stress %s: %d ops in %d ms; %d timeouts, %d cancels, %d throwing subscribers, %d blocks dropped by"
+                        + " timeout; %s%n",
+                result.seeds,
+                result.ops,
+                result.millis,
+                result.timeouts,
+                result.cancels,
+                result.throwingSubscribers,
+                droppedBlocks.get(),
+                result.stats);
+    }
+
+    /** What one {@link #hammer} run did. */
+    record Result(
+            String seeds,
+            long ops,
+            long millis,
+            long timeouts,
+            long cancels,
+            long throwingSubscribers,
+            BlockManagerStats stats) {}
+
+    /**
+     * Runs {@link #WORKERS} workers of {@code opsPerWorker} random operations each against a new manager of
+     * {@link #BLOCKS} blocks, waits until every cancelled allocation settled, closes what arrived late, and checks
+     * that the books balance: nothing held, nothing leaked, the audit clean, the counters consistent. Shared with
+     * {@code BlockManagerSoakTest}.
+     */
+    static Result hammer(
+            EvictionPolicy policy,
+            DuplicationPolicy duplication,
+            int opsPerWorker,
+            long baseSeed,
+            AtomicLong droppedBlocks,
+            Duration limit) {
         BlockManager m = TestManagers.create(
                 BLOCKS, b -> b.duplicationPolicy(duplication).eviction(policy).maxPendingAllocations(64));
         ConcurrentHashMap<Integer, Integer> exclusive = new ConcurrentHashMap<>();
         List<Worker> workers = new ArrayList<>();
         for (int i = 0; i < WORKERS; i++) {
-            workers.add(new Worker(i, baseSeed + i, m, exclusive));
+            workers.add(new Worker(i, baseSeed + i, m, exclusive, opsPerWorker));
         }
         String seeds = "seed " + baseSeed + " (workers seeded " + baseSeed + ".." + (baseSeed + WORKERS - 1) + "), "
-                + eviction + " × " + duplication;
+                + policy.name() + " × " + duplication;
 
         long start = System.nanoTime();
         StepVerifier.create(Flux.merge(workers.stream().map(Worker::run).toList()))
                 .expectComplete()
-                .verify(Duration.ofSeconds(60));
+                .verify(limit);
 
         // A cancelled allocation may have lost the cancel race and be handing its blocks over right now: wait (on
         // the test thread) until each is either terminated or really cancelled, then take what arrived.
@@ -127,6 +179,7 @@ class BlockManagerStressTest {
         BlockManagerStats stats = m.stats();
         String description = seeds + ": " + stats + ", dropped by timeout " + droppedBlocks.get();
         assertThat(StoreAudit.violations(m)).as(description).isEmpty();
+        assertThat(exclusive).as("%s: no block claimed at the end", description).isEmpty();
         assertThat(m.resetBlocks() + m.inactiveBlocks()).as(description).isEqualTo(BLOCKS);
         assertThat(stats.inflightImmutable()).as(description).isZero();
         assertThat(stats.inflightMutable()).as(description).isZero();
@@ -150,11 +203,14 @@ class BlockManagerStressTest {
         assertThat(stats.evictions()).as("%s: the cache was used", description).isGreaterThan(0);
         assertThat(stats.matchBlocksReturned()).as(description).isGreaterThan(0);
 
-        long timeouts = workers.stream().mapToLong(w -> w.timeouts).sum();
-        long cancels = workers.stream().mapToLong(w -> w.cancels).sum();
-        System.out.printf(
-                "stress %s: %d ops in %d ms; %d timeouts, %d cancels, %d blocks dropped by timeout; %s%n",
-                seeds, (long) WORKERS * OPS_PER_WORKER, millis, timeouts, cancels, droppedBlocks.get(), stats);
+        return new Result(
+                seeds,
+                (long) WORKERS * opsPerWorker,
+                millis,
+                workers.stream().mapToLong(w -> w.timeouts).sum(),
+                workers.stream().mapToLong(w -> w.cancels).sum(),
+                workers.stream().mapToLong(w -> w.throwing).sum(),
+                stats);
     }
 
     /** Closes whatever guards {@code value} holds; returns how many. */
@@ -209,10 +265,13 @@ class BlockManagerStressTest {
         long scanHashes;
         long timeouts;
         long cancels;
+        long throwing;
         int step;
+        final int ops;
 
-        Worker(int index, long seed, BlockManager m, ConcurrentHashMap<Integer, Integer> exclusive) {
+        Worker(int index, long seed, BlockManager m, ConcurrentHashMap<Integer, Integer> exclusive, int ops) {
             this.index = index;
+            this.ops = ops;
             this.seed = seed;
             this.random = new SplittableRandom(seed);
             this.m = m;
@@ -220,7 +279,7 @@ class BlockManagerStressTest {
         }
 
         Flux<Void> run() {
-            return Flux.range(0, OPS_PER_WORKER)
+            return Flux.range(0, ops)
                     .concatMap(i -> Mono.defer(() -> {
                                 step = i;
                                 return step();
@@ -307,8 +366,17 @@ class BlockManagerStressTest {
 
         private Mono<?> allocateWithTimeout() {
             int n = 1 + random.nextInt(3);
-            Mono<List<MutableBlock>> allocation =
-                    n == 1 && random.nextBoolean() ? m.allocate().map(List::of) : m.allocate(n);
+            int variant = random.nextInt(4);
+            if (variant == 0) {
+                // timed inside the manager: delivered or AllocationTimeoutException, never both
+                return m.allocate(n, Duration.ofMillis(1 + random.nextInt(3)))
+                        .doOnNext(this::takeMutables)
+                        .onErrorResume(AllocationTimeoutException.class, e -> {
+                            timeouts++;
+                            return Mono.empty();
+                        });
+            }
+            Mono<List<MutableBlock>> allocation = variant == 1 ? m.allocate().map(List::of) : m.allocate(n);
             return allocation
                     .timeout(Duration.ofMillis(1 + random.nextInt(3)), Schedulers.parallel())
                     .doOnNext(this::takeMutables)
@@ -319,8 +387,12 @@ class BlockManagerStressTest {
         }
 
         private void allocateDetached() {
-            InboxSubscriber sub = new InboxSubscriber(inbox);
             int n = 1 + random.nextInt(3);
+            // one in eight violates §2.13 and throws from onNext after keeping the blocks: the manager must carry on
+            InboxSubscriber sub = new InboxSubscriber(inbox, random.nextInt(8) == 0);
+            if (sub.throwing) {
+                throwing++;
+            }
             m.allocate(n).subscribe(sub);
             if (random.nextInt(3) == 0) {
                 cancel(sub); // at once: taken inline, or still waiting
@@ -532,9 +604,11 @@ class BlockManagerStressTest {
         private final ConcurrentLinkedQueue<Object> inbox;
         private final AtomicReference<@Nullable Subscription> subscription = new AtomicReference<>();
         private volatile boolean terminated;
+        final boolean throwing;
 
-        InboxSubscriber(ConcurrentLinkedQueue<Object> inbox) {
+        InboxSubscriber(ConcurrentLinkedQueue<Object> inbox, boolean throwing) {
             this.inbox = inbox;
+            this.throwing = throwing;
         }
 
         @Override
@@ -546,6 +620,10 @@ class BlockManagerStressTest {
         @Override
         public void onNext(List<MutableBlock> blocks) {
             inbox.add(blocks);
+            if (throwing) {
+                terminated = true; // §2.13: cancelled by throwing; no terminal signal will come
+                throw new IllegalStateException("subscriber bug (thrown on purpose)");
+            }
         }
 
         @Override

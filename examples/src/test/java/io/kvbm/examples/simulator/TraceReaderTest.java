@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TraceReaderTest {
 
@@ -39,6 +41,27 @@ class TraceReaderTest {
                         TraceFormatException.class,
                         e -> assertThat(e.lineNumber()).isEqualTo(3))
                 .hasMessageStartingWith("cut.jsonl line 3: not a valid JSON object");
+    }
+
+    /** The bad-input catalogue's trace cases (docs/reliability.md): a line cut at every kind of place. */
+    @ParameterizedTest(name = "cut after \"{0}\"")
+    @ValueSource(
+            strings = {
+                "{",
+                "{\"timestamp\"",
+                "{\"timestamp\": 5,",
+                "{\"timestamp\": 5, \"input_length\": 60",
+                "{\"timestamp\": 5, \"input_length\": 600, \"output_length\": 1, \"hash_ids\": [0, 1",
+                "{\"timestamp\": 5, \"input_length\": 600, \"output_length\": 1, \"hash_ids\": [0, 1]"
+            })
+    void read_lineCutAnywhere_failsNamingTheLineAndKeepsNothingPartial(String cut) {
+        String text = GOOD + "\n" + cut + "\n" + GOOD + "\n";
+
+        assertThatThrownBy(() -> TraceReader.read(new StringReader(text), "cut.jsonl"))
+                .isInstanceOfSatisfying(
+                        TraceFormatException.class,
+                        e -> assertThat(e.lineNumber()).isEqualTo(2))
+                .hasMessageStartingWith("cut.jsonl line 2: ");
     }
 
     @Test

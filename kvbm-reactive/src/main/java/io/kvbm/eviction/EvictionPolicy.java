@@ -11,7 +11,7 @@ import java.util.function.Function;
  * own {@link InactiveIndex}. Built-in policies:
  *
  * <ul>
- *   <li>{@link #lineage()} — only blocks no cached block descends from, oldest first (the default);
+ *   <li>{@link #lineage()} — only leaves of the prefix forest (no cached child), oldest first (the default);
  *   <li>{@link #lru()} — the block released longest ago goes first;
  *   <li>{@link #fifo()} — the block that entered the cache first goes first; hits do not refresh it;
  *   <li>{@link #lineageFifo()} — the same leaves-only rule, leaves in the order they became leaves;
@@ -100,8 +100,8 @@ public final class EvictionPolicy {
     }
 
     /**
-     * Returns the lineage policy: only a <em>leaf</em> of the prefix forest (a cached block from which no cached block
-     * descends) can be evicted, so a cached prefix is never hollowed out in the middle, and among leaves the one that
+     * Returns the lineage policy: only a <em>leaf</em> of the prefix forest (a cached block with no cached or active
+     * child linked below it) can be evicted, so a cached prefix is never hollowed out in the middle, and among leaves the one that
      * entered the cache first goes first. A parent keeps its place while its children are cached, so when the last
      * child goes the parent is usually next: chains are evicted tail to root, oldest chain first. A cache hit makes a
      * block active; its next release gives it a new place. kvbm's default backend (lineage, tick order). O(log n) per

@@ -2,11 +2,12 @@ package io.kvbm.manager;
 
 import io.kvbm.block.MutableBlock;
 import io.kvbm.tokens.SequenceHash;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -25,6 +26,10 @@ import reactor.core.publisher.Mono;
  * while the loop is taking the blocks, the loop's CAS fails and it puts all n blocks back itself. So each block ends
  * up exactly once either with the subscriber or back in the pool. A cancel after {@code DONE} is too late: the blocks
  * were delivered and belong to the subscriber.
+ *
+ * <p>Fast path: a first request that finds the drain loop idle claims the loop and runs inline without ever becoming
+ * {@code REQUESTED}; if the blocks are there, the loop takes them and commits {@code NEW → DONE} with the same single
+ * CAS and the same give-back on a lost race, so an uncontended allocation costs one CAS on this word, not two.
  */
 final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
 
@@ -33,13 +38,20 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
     static final int TRY = 2;
     static final int WITH_EVICTIONS = 3;
 
-    private static final int NEW = 0;
-    private static final int REQUESTED = 1;
+    static final int NEW = 0;
+    static final int REQUESTED = 1;
     private static final int DONE = 2;
     private static final int CANCELLED = 3;
 
-    private static final AtomicIntegerFieldUpdater<AllocationRequest> STATE =
-            AtomicIntegerFieldUpdater.newUpdater(AllocationRequest.class, "state");
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(AllocationRequest.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final DrainLoop loop;
     final CoreSubscriber<? super T> actual;
@@ -82,8 +94,20 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
             }
             return;
         }
-        if (STATE.compareAndSet(this, NEW, REQUESTED)) {
-            loop.execute(this);
+        if (state != NEW) {
+            return; // only the first request allocates
+        }
+        if (loop.tryEnter()) {
+            // The loop is idle and now ours: serve inline, claiming NEW -> DONE once if the blocks are there.
+            try {
+                loop.allocateInline(this);
+            } catch (Throwable t) {
+                loop.internalError(t);
+            } finally {
+                loop.leave();
+            }
+        } else if (STATE.compareAndSet(this, NEW, REQUESTED)) {
+            loop.enqueue(this);
         }
     }
 
@@ -118,13 +142,32 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
         return state == REQUESTED;
     }
 
+    /** {@code NEW -> REQUESTED} for the inline path that cannot serve at once; false if cancelled. */
+    boolean markRequested() {
+        return STATE.compareAndSet(this, NEW, REQUESTED);
+    }
+
+    boolean isNew() {
+        return state == NEW;
+    }
+
     /** Wins the right to signal the blocks the loop just took; false if the subscriber cancelled meanwhile. */
     boolean commit() {
-        return STATE.compareAndSet(this, REQUESTED, DONE);
+        return commit(REQUESTED);
+    }
+
+    /** {@code from -> DONE}: {@code NEW} for a request served inline, {@code REQUESTED} otherwise. */
+    boolean commit(int from) {
+        return STATE.compareAndSet(this, from, DONE);
     }
 
     void fail(Throwable error) {
-        if (STATE.compareAndSet(this, REQUESTED, DONE)) {
+        fail(error, REQUESTED);
+    }
+
+    /** Signals {@code error} if the request is still in state {@code from}. */
+    void fail(Throwable error, int from) {
+        if (STATE.compareAndSet(this, from, DONE)) {
             actual.onError(error);
         }
     }

@@ -26,10 +26,10 @@ benchmarks='AllocateBenchmark|TryAllocateBenchmark|MatchBenchmark|BulkCloseBench
 case $mode in
     quick)
         # N = 128 only (the targets' size), n = 1 and 128, two sketch sizes (in cache, out of cache)
-        args=(-f 1 -wi 2 -w 500ms -i 3 -r 500ms -p blocks=128 -p n=1,128 -p capacity=32768,2097152)
+        args=(-f 1 -wi 3 -w 300ms -i 8 -r 300ms -p blocks=128 -p n=1,128 -p capacity=32768,2097152)
         ;;
     full)
-        args=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
+        args=(-f 1 -wi 3 -w 1s -i 8 -r 500ms)
         ;;
     *)
         echo "usage: $0 quick|full [extra JMH options]" >&2

@@ -6,7 +6,7 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 
 /**
- * A subscriber that requests everything and publishes the value in a volatile field, so a benchmark thread can wait
+ * A subscriber that requests everything and publishes the value in a field, so a benchmark thread can wait
  * for its own value without {@code block()} when another thread may deliver it (a busy drain loop serves a queued
  * request on its owner's thread).
  *
@@ -14,8 +14,9 @@ import reactor.core.CoreSubscriber;
  * harness adds no fence to a synchronous delivery (a volatile store would add one, a few nanoseconds that would be
  * charged to both sides of every comparison).
  *
- * <p>Waiting spins. That is fine in a JMH worker thread, which is not a Reactor thread and has nothing else to do;
- * the library itself never spins. Reused across sequential subscriptions by one benchmark thread.
+ * <p>Waiting spins, then yields in case the thread that owes the value was descheduled. That is fine in a JMH worker
+ * thread, which is not a Reactor thread and has nothing else to do; the library itself never spins or yields. Reused
+ * across sequential subscriptions by one benchmark thread.
  */
 final class SpinSink<T> implements CoreSubscriber<T> {
 
@@ -53,8 +54,12 @@ final class SpinSink<T> implements CoreSubscriber<T> {
     @SuppressWarnings("unchecked")
     T await() {
         Object t;
-        while ((t = VALUE.getAcquire(this)) == null) {
-            Thread.onSpinWait();
+        for (int spins = 0; (t = VALUE.getAcquire(this)) == null; spins++) {
+            if (spins < 256) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // the thread that owes us the value may have been descheduled (2 cores, shared)
+            }
         }
         VALUE.setOpaque(this, null); // only this thread writes null, and only after the value arrived
         return (T) t;

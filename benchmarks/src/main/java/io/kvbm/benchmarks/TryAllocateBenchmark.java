@@ -33,6 +33,7 @@ import reactor.core.publisher.Mono;
  *   <li>{@code tryAllocateClose}: {@code tryAllocate(n)} (never waits; completes during {@code subscribe}).
  *   <li>{@code allocateClose}: {@code allocate(n)}, the waiting variant; its score over n is the per-block cost of a
  *       bulk allocation and release.
+ *   <li>{@code allocateCloseAll}: {@code allocate(n)}, the n blocks closed with one {@code closeAllMutable}.
  *   <li>{@code plainFloor}: the floor.
  * </ul>
  *
@@ -89,6 +90,15 @@ public class TryAllocateBenchmark {
     public int allocateClose() {
         allocate.subscribe(sink);
         return closeAll(sink.take());
+    }
+
+    /** Ours: {@code allocate(n)} + one {@code closeAllMutable} of the n blocks. */
+    @Benchmark
+    public int allocateCloseAll() {
+        allocate.subscribe(sink);
+        List<MutableBlock> blocks = sink.take();
+        manager.closeAllMutable(blocks);
+        return blocks.size();
     }
 
     /** The floor: the same bookkeeping in plain collections. */

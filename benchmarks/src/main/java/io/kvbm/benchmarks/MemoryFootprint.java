@@ -29,7 +29,9 @@ import java.util.SplittableRandom;
  * The frequency sketch of {@code multiLru} (TinyLFU, MEDIUM: 16 MiB) belongs to the registry and is reported apart;
  * it does not grow with the block count.
  *
- * <p>Run: {@code java -Xmx6g -cp benchmarks/target/benchmarks.jar io.kvbm.benchmarks.MemoryFootprint [blocks]}
+ * <p>Run: {@code java -XX:+UseParallelGC -Xmx8g -cp benchmarks/target/benchmarks.jar
+ * io.kvbm.benchmarks.MemoryFootprint [blocks]}. Parallel GC, because G1 rounds every array larger than half a region
+ * up to whole regions (a 16 MiB sketch occupies 20 MiB with 4 MiB regions), which would be counted as retained.
  */
 public final class MemoryFootprint {
 

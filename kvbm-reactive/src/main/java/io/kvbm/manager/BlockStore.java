@@ -149,7 +149,7 @@ final class BlockStore {
         for (int i = 0; i < fromReset; i++) {
             int id = ids[i];
             move(id, RESET, MUTABLE);
-            evictOnRelease[id] = defaultEvictOnRelease;
+            resetEvictOnRelease(id);
         }
         for (int i = fromReset; i < n; i++) {
             int id = ids[i];
@@ -159,7 +159,7 @@ final class BlockStore {
             }
             dropRegistration(id);
             move(id, INACTIVE, MUTABLE);
-            evictOnRelease[id] = defaultEvictOnRelease;
+            resetEvictOnRelease(id);
             events.removed(hash);
         }
         counters.add(StoreCounters.ALLOCATIONS, n);
@@ -194,7 +194,7 @@ final class BlockStore {
             counters.add(StoreCounters.EVICTIONS, 1);
             events.removed(hash);
         }
-        evictOnRelease[id] = defaultEvictOnRelease;
+        resetEvictOnRelease(id);
         counters.add(StoreCounters.ALLOCATIONS, 1);
         counters.add(StoreCounters.INFLIGHT_MUTABLE, 1);
         publishPools();
@@ -231,7 +231,7 @@ final class BlockStore {
     void unstage(int id) {
         move(id, STAGED, MUTABLE);
         hashes[id] = null;
-        evictOnRelease[id] = defaultEvictOnRelease;
+        resetEvictOnRelease(id);
         counters.add(StoreCounters.INFLIGHT_MUTABLE, 1);
     }
 
@@ -409,6 +409,16 @@ final class BlockStore {
 
     // ---------------------------------------------------------------------------------------------------------
     // state bookkeeping
+
+    /**
+     * Back to the builder's default. Written only if it differs: the flag is almost always the default already, and
+     * a store that changes nothing leaves the cache line shared instead of pulling it to this core.
+     */
+    private void resetEvictOnRelease(int id) {
+        if (evictOnRelease[id] != defaultEvictOnRelease) {
+            evictOnRelease[id] = defaultEvictOnRelease;
+        }
+    }
 
     private void move(int id, byte from, byte to) {
         requireState(id, from);

@@ -53,34 +53,88 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
         }
     }
 
+    /*
+     * Five fields, 32 bytes with compressed pointers (48 before): the count and the kind share an int, and what only a
+     * waiting request needs (its time limit, timer and start) lives in a Waiting made when it parks, or up front when
+     * it has a time limit. Most allocations never wait, and this object is half of what one allocation allocates.
+     */
     final DrainLoop loop;
     final CoreSubscriber<? super T> actual;
-    final int n;
-    final int kind;
-    /** The maximum time to wait in the pending deque, or null to wait as long as it takes. */
-    final @Nullable Duration maxWait;
-    /** The pending-timeout timer; written and disposed in the drain loop only. */
-    @Nullable
-    Disposable timer;
-    /** {@link System#nanoTime()} when it joined the pending line; drain loop only, unset if it never waited. */
-    long waitingSince;
-
+    private final int countAndKind;
     private volatile int state;
+    /** Drain loop only (set at construction when there is a time limit). */
+    private @Nullable Waiting waiting;
+
+    /** The state of a request that waits (or may wait) in the pending deque; drain loop only once published. */
+    static final class Waiting {
+        /** The maximum time to wait in the pending deque, or null to wait as long as it takes. */
+        final @Nullable Duration maxWait;
+        /** The pending-timeout timer. */
+        @Nullable
+        Disposable timer;
+        /** {@link System#nanoTime()} when it joined the pending line. */
+        long since;
+
+        Waiting(@Nullable Duration maxWait) {
+            this.maxWait = maxWait;
+        }
+    }
 
     AllocationRequest(DrainLoop loop, CoreSubscriber<? super T> actual, int n, int kind, @Nullable Duration maxWait) {
         this.loop = loop;
         this.actual = actual;
-        this.n = n;
-        this.kind = kind;
-        this.maxWait = maxWait;
+        this.countAndKind = n << 2 | kind;
+        this.waiting = maxWait == null ? null : new Waiting(maxWait);
+    }
+
+    /** The number of blocks requested. */
+    int n() {
+        return countAndKind >>> 2;
+    }
+
+    /** {@link #SINGLE}, {@link #LIST}, {@link #TRY} or {@link #WITH_EVICTIONS}. */
+    int kind() {
+        return countAndKind & 3;
+    }
+
+    /** The time limit of the wait, or null (drain loop only). */
+    @Nullable
+    Duration maxWait() {
+        Waiting w = waiting;
+        return w == null ? null : w.maxWait;
+    }
+
+    /** Joins the pending line at {@code now}; returns the waiting state (drain loop only). */
+    Waiting startWaiting(long now) {
+        Waiting w = waiting;
+        if (w == null) {
+            w = waiting = new Waiting(null);
+        }
+        w.since = now;
+        return w;
+    }
+
+    /** {@link System#nanoTime()} when it joined the pending line; 0 if it never waited (drain loop only). */
+    long waitingSince() {
+        Waiting w = waiting;
+        return w == null ? 0 : w.since;
     }
 
     /** Stops the pending-timeout timer, if any (drain loop only). */
     void stopTimer() {
-        Disposable t = timer;
+        Waiting w = waiting;
+        Disposable t = w == null ? null : w.timer;
         if (t != null) {
-            timer = null;
+            w.timer = null;
             t.dispose();
+        }
+    }
+
+    /** Forgets the timer after it fired (drain loop only). */
+    void timerFired() {
+        Waiting w = waiting;
+        if (w != null) {
+            w.timer = null;
         }
     }
 
@@ -182,11 +236,11 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
     @SuppressWarnings("unchecked")
     void emitOne(MutableBlock block, @Nullable List<SequenceHash> evicted) {
         Object value;
-        if (kind == SINGLE) {
+        if (kind() == SINGLE) {
             value = block;
         } else {
             List<MutableBlock> list = Collections.singletonList(block);
-            value = kind == WITH_EVICTIONS ? new Allocation(list, evicted == null ? List.of() : evicted) : list;
+            value = kind() == WITH_EVICTIONS ? new Allocation(list, evicted == null ? List.of() : evicted) : list;
         }
         actual.onNext((T) value);
         actual.onComplete();
@@ -196,11 +250,11 @@ final class AllocationRequest<T> implements Subscription, Runnable, Scannable {
     @SuppressWarnings("unchecked")
     void emit(MutableBlock[] blocks, @Nullable List<SequenceHash> evicted) {
         Object value;
-        if (kind == SINGLE) {
+        if (kind() == SINGLE) {
             value = blocks[0];
         } else {
             List<MutableBlock> list = Collections.unmodifiableList(Arrays.asList(blocks));
-            value = kind == WITH_EVICTIONS ? new Allocation(list, evicted == null ? List.of() : evicted) : list;
+            value = kind() == WITH_EVICTIONS ? new Allocation(list, evicted == null ? List.of() : evicted) : list;
         }
         actual.onNext((T) value);
         actual.onComplete();

@@ -507,29 +507,29 @@ final class DrainLoop {
             return; // cancelled before its turn: takes nothing
         }
         if (closed) {
-            request.fail(new ManagerClosedException(id, "allocation of " + request.n + " block(s)"));
+            request.fail(new ManagerClosedException(id, "allocation of " + request.n() + " block(s)"));
             return;
         }
         purgeCancelledHeads();
-        if (request.n == 0 || (pending.isEmpty() && store.available() >= request.n)) {
+        if (request.n() == 0 || (pending.isEmpty() && store.available() >= request.n())) {
             deliver(request);
             return;
         }
-        if (request.kind == AllocationRequest.TRY) {
+        if (request.kind() == AllocationRequest.TRY) {
             request.completeEmpty();
             return;
         }
         if (pending.size() >= maxPending) {
-            request.fail(new AllocationPendingLimitException(maxPending, request.n));
+            request.fail(new AllocationPendingLimitException(maxPending, request.n()));
             return;
         }
         pending.addLast(request);
-        request.waitingSince = System.nanoTime(); // the waiting path only: immediate allocations never read the clock
+        AllocationRequest.Waiting waiting = request.startWaiting(System.nanoTime()); // immediate ones never read it
         counters.set(StoreCounters.PENDING, pending.size());
-        Duration maxWait = request.maxWait;
+        Duration maxWait = waiting.maxWait;
         if (maxWait != null) {
             // The timeout is decided in the loop, like delivery, so the two can never both happen.
-            request.timer = Schedulers.parallel()
+            waiting.timer = Schedulers.parallel()
                     .schedule(() -> execute(() -> onTimeout(request)), maxWait.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
@@ -555,10 +555,10 @@ final class DrainLoop {
     private void onTimeout(AllocationRequest<?> request) {
         if (pending.remove(request)) {
             counters.set(StoreCounters.PENDING, pending.size());
-            request.timer = null;
+            request.timerFired();
             leftLine(request, MetricsRecorder.WaitOutcome.TIMED_OUT);
-            Duration maxWait = request.maxWait;
-            request.fail(new AllocationTimeoutException(request.n, maxWait == null ? Duration.ZERO : maxWait));
+            Duration maxWait = request.maxWait();
+            request.fail(new AllocationTimeoutException(request.n(), maxWait == null ? Duration.ZERO : maxWait));
         }
     }
 
@@ -577,7 +577,7 @@ final class DrainLoop {
                 leftLine(head, MetricsRecorder.WaitOutcome.CANCELLED);
                 continue;
             }
-            if (store.available() < head.n) {
+            if (store.available() < head.n()) {
                 break;
             }
             pending.pollFirst();
@@ -605,7 +605,7 @@ final class DrainLoop {
      */
     void allocateInline(AllocationRequest<?> request) {
         purgeCancelledHeads();
-        int n = request.n;
+        int n = request.n();
         if (!closed && (n == 0 || (pending.isEmpty() && store.available() >= n))) {
             if (request.isNew()) {
                 serve(request, AllocationRequest.NEW);
@@ -621,8 +621,8 @@ final class DrainLoop {
      * {@code REQUESTED} otherwise) to {@code DONE} and signals them; a cancel that won meanwhile gets all n put back.
      */
     private MetricsRecorder.WaitOutcome serve(AllocationRequest<?> request, int from) {
-        int n = request.n;
-        List<SequenceHash> evicted = request.kind == AllocationRequest.WITH_EVICTIONS ? new ArrayList<>() : null;
+        int n = request.n();
+        List<SequenceHash> evicted = request.kind() == AllocationRequest.WITH_EVICTIONS ? new ArrayList<>() : null;
         if (n == 1) {
             // The common case gets no arrays: one id in, one guard out.
             int id;
@@ -674,7 +674,7 @@ final class DrainLoop {
 
     private void leftLine(AllocationRequest<?> request, MetricsRecorder.WaitOutcome outcome, long leftAt) {
         try {
-            recorder.recordAllocationWait(leftAt - request.waitingSince, outcome);
+            recorder.recordAllocationWait(leftAt - request.waitingSince(), outcome);
         } catch (Throwable t) {
             Exceptions.throwIfJvmFatal(t);
         }
@@ -691,7 +691,7 @@ final class DrainLoop {
         while ((waiting = pending.pollFirst()) != null) {
             waiting.stopTimer();
             leftLine(waiting, MetricsRecorder.WaitOutcome.FAILED);
-            waiting.fail(new ManagerClosedException(id, "waiting allocation of " + waiting.n + " block(s)"));
+            waiting.fail(new ManagerClosedException(id, "waiting allocation of " + waiting.n() + " block(s)"));
         }
         counters.set(StoreCounters.PENDING, 0);
         store.resetInactive();

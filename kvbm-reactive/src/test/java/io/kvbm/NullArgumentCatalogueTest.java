@@ -112,6 +112,7 @@ class NullArgumentCatalogueTest {
             hotPath("frequency.FrequencySketch.spread(SequenceHash) arg 0"),
             hotPath("frequency.FrequencyTracker.count(SequenceHash) arg 0"),
             hotPath("frequency.FrequencyTracker.touch(SequenceHash) arg 0"),
+            hotPath("frequency.FrequencyTracker.touchAll(List) arg 0"),
             hotPath("event.EmissionPolicy.shouldEmit(SequenceHash) arg 0"),
             hotPath("manager.MetricsRecorder.recordAllocationWait(long, WaitOutcome) arg 1"),
             hotPath("metrics.KvbmMetrics.recordAllocationWait(long, WaitOutcome) arg 1"),

@@ -1,6 +1,9 @@
 package io.kvbm.benchmarks;
 
 import io.kvbm.block.ImmutableBlock;
+import io.kvbm.manager.BlockManager;
+import java.util.Arrays;
+import java.util.List;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 
@@ -11,10 +14,12 @@ import reactor.core.CoreSubscriber;
 final class BlockCollector implements CoreSubscriber<ImmutableBlock> {
 
     final ImmutableBlock[] blocks;
+    private final List<ImmutableBlock> view;
     int count;
 
     BlockCollector(int capacity) {
         this.blocks = new ImmutableBlock[capacity];
+        this.view = Arrays.asList(blocks);
     }
 
     @Override
@@ -36,7 +41,16 @@ final class BlockCollector implements CoreSubscriber<ImmutableBlock> {
     @Override
     public void onComplete() {}
 
-    /** Closes every collected block and returns how many there were. */
+    /** Closes every collected block with one {@link BlockManager#closeAll} call and returns how many there were. */
+    int closeAll(BlockManager manager) {
+        int n = count;
+        manager.closeAll(n == blocks.length ? view : view.subList(0, n));
+        Arrays.fill(blocks, 0, n, null);
+        count = 0;
+        return n;
+    }
+
+    /** Closes every collected block, one {@code close()} each, and returns how many there were. */
     int closeAll() {
         int n = count;
         for (int i = 0; i < n; i++) {

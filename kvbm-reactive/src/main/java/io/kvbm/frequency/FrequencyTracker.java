@@ -1,6 +1,7 @@
 package io.kvbm.frequency;
 
 import io.kvbm.tokens.SequenceHash;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -19,6 +20,19 @@ public interface FrequencyTracker {
      * @param hash the accessed hash
      */
     void touch(SequenceHash hash);
+
+    /**
+     * Records one access to each of {@code hashes}, in order: exactly {@link #touch(SequenceHash)} for each element,
+     * which is what this default does. A match calls it once with all its hits, so an implementation may amortize
+     * per-call costs (a writer flag, a lock) over the batch; it MUST still count every element.
+     *
+     * @param hashes the accessed hashes, none null
+     */
+    default void touchAll(List<SequenceHash> hashes) {
+        for (int i = 0, n = hashes.size(); i < n; i++) {
+            touch(hashes.get(i));
+        }
+    }
 
     /**
      * Returns the estimated number of recent accesses to {@code hash}.

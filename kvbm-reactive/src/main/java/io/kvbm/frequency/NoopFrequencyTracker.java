@@ -1,6 +1,7 @@
 package io.kvbm.frequency;
 
 import io.kvbm.tokens.SequenceHash;
+import java.util.List;
 
 /** The tracker of registries built without frequency tracking. */
 enum NoopFrequencyTracker implements FrequencyTracker {
@@ -8,6 +9,9 @@ enum NoopFrequencyTracker implements FrequencyTracker {
 
     @Override
     public void touch(SequenceHash hash) {}
+
+    @Override
+    public void touchAll(List<SequenceHash> hashes) {}
 
     @Override
     public int count(SequenceHash hash) {

@@ -3,6 +3,7 @@ package io.kvbm.frequency;
 import io.kvbm.tokens.SequenceHash;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
@@ -16,6 +17,10 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * writer, or dropped if the ring is full. This is Caffeine's read-buffer compromise: under contention a few accesses
  * go uncounted rather than anyone waiting, which a frequency estimate can afford. Estimates read the sketch directly
  * and may miss touches still in the ring.
+ *
+ * <p>Keys are {@link FrequencySketch#spread(SequenceHash)} of the hash, already a full 64-bit mix, so the sketch's own
+ * mixing round is skipped; {@link #touchAll} takes the writer flag once for a whole batch (a match's hits), still one
+ * increment per hash.
  */
 final class TinyLfuTracker implements FrequencyTracker {
 
@@ -48,7 +53,7 @@ final class TinyLfuTracker implements FrequencyTracker {
         if (WRITER.compareAndSet(this, 0, 1)) {
             try {
                 applyBuffered();
-                sketch.increment(key);
+                sketch.incrementMixed(key);
             } finally {
                 writer = 0;
             }
@@ -57,9 +62,29 @@ final class TinyLfuTracker implements FrequencyTracker {
         }
     }
 
+    /** One writer-flag CAS for the whole batch; a batch that finds the flag taken goes through the ring. */
+    @Override
+    public void touchAll(List<SequenceHash> hashes) {
+        int n = hashes.size();
+        if (WRITER.compareAndSet(this, 0, 1)) {
+            try {
+                applyBuffered();
+                for (int i = 0; i < n; i++) {
+                    sketch.incrementMixed(FrequencySketch.spread(hashes.get(i)));
+                }
+            } finally {
+                writer = 0;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                offer(FrequencySketch.spread(hashes.get(i)));
+            }
+        }
+    }
+
     @Override
     public int count(SequenceHash hash) {
-        return sketch.frequency(FrequencySketch.spread(hash));
+        return sketch.frequencyOfMixed(FrequencySketch.spread(hash));
     }
 
     /** Buffers a touch as if another thread held the writer flag (tests). */
@@ -95,7 +120,7 @@ final class TinyLfuTracker implements FrequencyTracker {
             if ((int) READY.getAcquire(ready, slot) == 0) {
                 break; // reserved but not yet written: the next writer picks it up
             }
-            sketch.increment((long) KEYS.getOpaque(keys, slot));
+            sketch.incrementMixed((long) KEYS.getOpaque(keys, slot));
             READY.setOpaque(ready, slot, 0);
             h++;
         }

@@ -1,7 +1,8 @@
 package io.kvbm.manager;
 
 import io.kvbm.tokens.SequenceHash;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,8 +16,15 @@ import org.jspecify.annotations.Nullable;
  */
 final class ActiveEntry {
 
-    private static final AtomicIntegerFieldUpdater<ActiveEntry> REFS =
-            AtomicIntegerFieldUpdater.newUpdater(ActiveEntry.class, "refs");
+    private static final VarHandle REFS;
+
+    static {
+        try {
+            REFS = MethodHandles.lookup().findVarHandle(ActiveEntry.class, "refs", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final int blockId;
     final SequenceHash hash;
@@ -37,7 +45,7 @@ final class ActiveEntry {
 
     /** Adds a holder; the caller runs in the drain loop on a live entry. */
     void retain() {
-        REFS.incrementAndGet(this);
+        REFS.getAndAdd(this, 1);
     }
 
     /**
@@ -71,7 +79,7 @@ final class ActiveEntry {
 
     /** Drops a reference inside the drain loop; returns true if it was the last one. */
     boolean release() {
-        int r = REFS.decrementAndGet(this);
+        int r = (int) REFS.getAndAdd(this, -1) - 1;
         if (r < 0) {
             throw new IllegalStateException("block " + blockId + " (" + hash + ") released more often than held");
         }

@@ -14,6 +14,7 @@ import io.kvbm.registry.BlockRegistry;
 import io.kvbm.tokens.SequenceHash;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -252,11 +253,57 @@ public final class BlockManager {
         requireCount(n);
         Objects.requireNonNull(body, "body");
         return Mono.usingWhen(
-                allocate(n), body, BlockManager::closeAll, (blocks, error) -> closeAll(blocks), BlockManager::closeAll);
+                allocate(n), body, this::closeLater, (blocks, error) -> closeLater(blocks), this::closeLater);
     }
 
-    private static Mono<Void> closeAll(List<MutableBlock> blocks) {
-        return Mono.fromRunnable(() -> blocks.forEach(MutableBlock::close));
+    private Mono<Void> closeLater(List<MutableBlock> blocks) {
+        return Mono.fromRunnable(() -> closeAllMutable(blocks));
+    }
+
+    /**
+     * Closes every block of {@code blocks}, with the effect of calling {@link MutableBlock#close()} on each in order,
+     * at a fraction of the cost for large batches.
+     *
+     * <p>Blocks already closed or consumed are skipped, as {@code close()} would. The slots of this manager's blocks
+     * go back to the reset pool together, in one step of the drain loop at the end (inline when the loop is idle,
+     * else queued as one operation), instead of one step per block; blocks of other managers are closed one by one.
+     * Like {@code close()}, it never blocks and may return before the slots are back if another thread owns the loop.
+     *
+     * @param blocks the blocks to close; no element may be null
+     * @throws NullPointerException if the collection or an element is null (then nothing is closed)
+     */
+    public void closeAllMutable(Collection<? extends MutableBlock> blocks) {
+        requireNoNulls(blocks, "blocks");
+        loop.closeMutables(blocks);
+    }
+
+    /**
+     * Closes every handle of {@code handles}, with the effect of calling {@link ImmutableBlock#close()} on each in
+     * order, at a fraction of the cost for large batches (kvbm's {@code bulk_drop}).
+     *
+     * <p>Handles already closed are skipped, as {@code close()} would. A handle that is not its block's last reference
+     * just drops it, as with {@code close()}; the blocks of this manager whose last reference is dropped here move to
+     * the inactive pool (or the reset pool) together, in one step of the drain loop at the end, inline when the loop is
+     * idle, else queued as one operation; handles of other managers are closed one by one. Like {@code close()}, it
+     * never blocks and may return before the blocks have moved if another thread owns the loop.
+     *
+     * @param handles the handles to close; no element may be null
+     * @throws NullPointerException if the collection or an element is null (then nothing is closed)
+     */
+    public void closeAll(Collection<? extends ImmutableBlock> handles) {
+        requireNoNulls(handles, "handles");
+        loop.closeHandles(handles);
+    }
+
+    private static void requireNoNulls(Collection<?> guards, String name) {
+        Objects.requireNonNull(guards, name);
+        int i = 0;
+        for (Object guard : guards) {
+            if (guard == null) {
+                throw new NullPointerException(name + "[" + i + "]");
+            }
+            i++;
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -341,8 +388,10 @@ public final class BlockManager {
                         block.disarm();
                     }
                     ImmutableBlock[] handles = new ImmutableBlock[managed.length];
+                    Throwable stack = l.sampleBatch();
                     for (int i = 0; i < managed.length; i++) {
-                        handles[i] = l.newHandle(store.register(managed[i].blockId(), managed[i].sequenceHash()));
+                        handles[i] =
+                                l.newHandle(store.register(managed[i].blockId(), managed[i].sequenceHash()), stack);
                     }
                     return List.of(handles);
                 },
@@ -403,25 +452,26 @@ public final class BlockManager {
      * @throws NullPointerException if the list or an element is null
      */
     public Mono<Map<SequenceHash, ImmutableBlock>> scan(List<SequenceHash> hashes, boolean touch) {
-        List<SequenceHash> copy = copyHashes(hashes);
+        SequenceHash[] copy = copyHashes(hashes);
         return StoreMono.create(
                 loop,
                 l -> {
                     l.requireOpen("scan");
                     Map<SequenceHash, ImmutableBlock> hits = new LinkedHashMap<>();
+                    Throwable stack = l.sampleBatch();
                     for (SequenceHash hash : copy) {
                         if (hits.containsKey(hash)) {
                             continue;
                         }
                         ActiveEntry entry = store.acquire(hash);
                         if (entry != null) {
-                            hits.put(hash, l.newHandle(entry));
+                            hits.put(hash, l.newHandle(entry, stack));
                             if (touch) {
                                 store.registry.touch(hash);
                             }
                         }
                     }
-                    store.counters.add(StoreCounters.SCAN_HASHES_REQUESTED, copy.size());
+                    store.counters.add(StoreCounters.SCAN_HASHES_REQUESTED, copy.length);
                     store.counters.add(StoreCounters.SCAN_BLOCKS_RETURNED, hits.size());
                     return Collections.unmodifiableMap(hits);
                 },
@@ -726,11 +776,14 @@ public final class BlockManager {
         return managed;
     }
 
-    private static List<SequenceHash> copyHashes(List<SequenceHash> hashes) {
+    private static SequenceHash[] copyHashes(List<SequenceHash> hashes) {
         Objects.requireNonNull(hashes, "hashes");
-        List<SequenceHash> copy = new ArrayList<>(hashes.size());
-        for (int i = 0; i < hashes.size(); i++) {
-            copy.add(Objects.requireNonNull(hashes.get(i), "hashes[" + i + "]"));
+        SequenceHash[] copy = hashes.toArray(new SequenceHash[0]);
+        for (int i = 0; i < copy.length; i++) {
+            if (copy[i] == null) {
+                // the message is built only here: a per-element "hashes[" + i + "]" cost a string per hash
+                throw new NullPointerException("hashes[" + i + "]");
+            }
         }
         return copy;
     }

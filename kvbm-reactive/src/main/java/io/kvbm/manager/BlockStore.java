@@ -6,9 +6,7 @@ import io.kvbm.registry.BlockRegistry;
 import io.kvbm.registry.RegistrationHandle;
 import io.kvbm.tokens.SequenceHash;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,7 +65,7 @@ final class BlockStore {
     private final int[] stateCounts = new int[6];
     private final FreeList free;
     private final InactiveIndex inactive;
-    private final HashMap<SequenceHash, ActiveEntry> activeByHash;
+    private final ActiveMap activeByHash = new ActiveMap();
     /** Once the manager is closed nothing is cached any more: its tier must stop advertising hashes. */
     private boolean closed;
     /** Told about every transition that changes which hashes this tier holds. */
@@ -96,7 +94,6 @@ final class BlockStore {
         this.registrations = new RegistrationHandle[totalBlocks];
         this.evictOnRelease = new boolean[totalBlocks];
         this.free = new FreeList(totalBlocks);
-        this.activeByHash = new HashMap<>(Math.min(totalBlocks, 1 << 16) * 2);
         for (int id = 0; id < totalBlocks; id++) {
             free.push(id);
         }
@@ -152,7 +149,7 @@ final class BlockStore {
         for (int i = 0; i < fromReset; i++) {
             int id = ids[i];
             move(id, RESET, MUTABLE);
-            evictOnRelease[id] = defaultEvictOnRelease;
+            resetEvictOnRelease(id);
         }
         for (int i = fromReset; i < n; i++) {
             int id = ids[i];
@@ -162,7 +159,7 @@ final class BlockStore {
             }
             dropRegistration(id);
             move(id, INACTIVE, MUTABLE);
-            evictOnRelease[id] = defaultEvictOnRelease;
+            resetEvictOnRelease(id);
             events.removed(hash);
         }
         counters.add(StoreCounters.ALLOCATIONS, n);
@@ -197,7 +194,7 @@ final class BlockStore {
             counters.add(StoreCounters.EVICTIONS, 1);
             events.removed(hash);
         }
-        evictOnRelease[id] = defaultEvictOnRelease;
+        resetEvictOnRelease(id);
         counters.add(StoreCounters.ALLOCATIONS, 1);
         counters.add(StoreCounters.INFLIGHT_MUTABLE, 1);
         publishPools();
@@ -234,7 +231,7 @@ final class BlockStore {
     void unstage(int id) {
         move(id, STAGED, MUTABLE);
         hashes[id] = null;
-        evictOnRelease[id] = defaultEvictOnRelease;
+        resetEvictOnRelease(id);
         counters.add(StoreCounters.INFLIGHT_MUTABLE, 1);
     }
 
@@ -275,7 +272,7 @@ final class BlockStore {
         registrations[id] = registry.register(hash, tier);
         ActiveEntry primary = new ActiveEntry(id, hash, null);
         entries[id] = primary;
-        activeByHash.put(hash, primary);
+        activeByHash.put(primary);
         events.stored(hash);
         return primary;
     }
@@ -316,7 +313,7 @@ final class BlockStore {
         move(id, INACTIVE, PRIMARY);
         ActiveEntry primary = new ActiveEntry(id, hash, null);
         entries[id] = primary;
-        activeByHash.put(hash, primary);
+        activeByHash.put(primary);
         publishPools();
         return primary;
     }
@@ -393,7 +390,7 @@ final class BlockStore {
     /** Every hash this manager holds a block for: active primaries and cached blocks (a snapshot's content). */
     List<SequenceHash> heldHashes() {
         List<SequenceHash> held = new ArrayList<>(activeByHash.size() + inactive.size());
-        held.addAll(activeByHash.keySet());
+        activeByHash.forEach(e -> held.add(e.hash));
         for (int id = 0; id < totalBlocks; id++) {
             if (states[id] == INACTIVE) {
                 held.add(hashes[id]);
@@ -412,6 +409,16 @@ final class BlockStore {
 
     // ---------------------------------------------------------------------------------------------------------
     // state bookkeeping
+
+    /**
+     * Back to the builder's default. Written only if it differs: the flag is almost always the default already, and
+     * a store that changes nothing leaves the cache line shared instead of pulling it to this core.
+     */
+    private void resetEvictOnRelease(int id) {
+        if (evictOnRelease[id] != defaultEvictOnRelease) {
+            evictOnRelease[id] = defaultEvictOnRelease;
+        }
+    }
 
     private void move(int id, byte from, byte to) {
         requireState(id, from);
@@ -478,13 +485,12 @@ final class BlockStore {
             violations.add("active map holds " + activeByHash.size() + " hashes but " + counted[PRIMARY]
                     + " slots are PRIMARY");
         }
-        for (Map.Entry<SequenceHash, ActiveEntry> e : activeByHash.entrySet()) {
-            ActiveEntry entry = e.getValue();
+        activeByHash.forEach(entry -> {
             if (states[entry.blockId] != PRIMARY || entries[entry.blockId] != entry || entry.refs <= 0) {
-                violations.add("active map entry " + e.getKey() + " → block " + entry.blockId + " is stale: "
+                violations.add("active map entry " + entry.hash + " → block " + entry.blockId + " is stale: "
                         + describe(entry.blockId) + ", refs " + entry.refs);
             }
-        }
+        });
         for (int id = 0; id < totalBlocks; id++) {
             byte s = states[id];
             boolean registered = s == PRIMARY || s == DUPLICATE || s == INACTIVE;

@@ -4,15 +4,17 @@ import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
 import io.kvbm.tokens.SequenceHash;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,10 +52,20 @@ final class DrainLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(BlockManager.class);
 
-    private static final AtomicIntegerFieldUpdater<DrainLoop> WIP =
-            AtomicIntegerFieldUpdater.newUpdater(DrainLoop.class, "wip");
-    private static final AtomicLongFieldUpdater<DrainLoop> INFLIGHT_IMMUTABLE =
-            AtomicLongFieldUpdater.newUpdater(DrainLoop.class, "inflightImmutable");
+    private static final VarHandle WIP;
+    private static final VarHandle INFLIGHT_SHARED;
+    private static final VarHandle INFLIGHT_LOOP;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WIP = lookup.findVarHandle(DrainLoop.class, "wip", int.class);
+            INFLIGHT_SHARED = lookup.findVarHandle(DrainLoop.class, "inflightShared", long.class);
+            INFLIGHT_LOOP = lookup.findVarHandle(DrainLoop.class, "inflightLoop", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final long id;
     final BlockStore store;
@@ -76,7 +88,15 @@ final class DrainLoop {
     volatile MetricsRecorder recorder = MetricsRecorder.noop();
 
     private volatile int wip;
-    private volatile long inflightImmutable;
+    /*
+     * Open ImmutableBlock handles = inflightShared + inflightLoop. Handles created or finally released inside the loop
+     * (matches, registrations, last references) are counted in inflightLoop with plain opaque writes, a match of N in
+     * one add; only changes made outside the loop (a handle's retain(), the close of a reference that is not the
+     * last) pay for an atomic add on inflightShared. Each part alone may drift below zero; their sum is exact once
+     * the loop and the closing threads are quiet, and a reader never sees a torn value.
+     */
+    private volatile long inflightShared;
+    private long inflightLoop;
     private volatile boolean closed; // written in the loop only; volatile for isClosed()
     private volatile long internalErrors;
 
@@ -98,25 +118,28 @@ final class DrainLoop {
             leave();
         } else {
             queue.offer(op);
-            if (WIP.getAndIncrement(this) == 0) {
+            if ((int) WIP.getAndAdd(this, 1) == 0) {
                 drain(1);
             }
         }
     }
 
-    private boolean tryEnter() {
+    /** Claims the idle loop with one CAS; the caller then runs its operation inline and MUST {@link #leave()}. */
+    boolean tryEnter() {
         return WIP.compareAndSet(this, 0, 1);
     }
 
-    private void enqueue(Runnable op) {
+    /** Queues {@code op} for the loop's owner, or runs the loop here if it went idle meanwhile. */
+    void enqueue(Runnable op) {
         queue.offer(op);
-        if (WIP.getAndIncrement(this) == 0) {
+        if ((int) WIP.getAndAdd(this, 1) == 0) {
             drain(1);
         }
     }
 
-    private void leave() {
-        int missed = WIP.decrementAndGet(this);
+    /** Lets go of the loop claimed by {@link #tryEnter()}, first running whatever was queued meanwhile. */
+    void leave() {
+        int missed = (int) WIP.getAndAdd(this, -1) - 1;
         if (missed != 0) {
             drain(missed);
         }
@@ -128,7 +151,7 @@ final class DrainLoop {
             while ((op = queue.poll()) != null) {
                 runOne(op);
             }
-            missed = WIP.addAndGet(this, -missed);
+            missed = (int) WIP.getAndAdd(this, -missed) - missed;
             if (missed == 0) {
                 return;
             }
@@ -150,7 +173,7 @@ final class DrainLoop {
         }
     }
 
-    private void internalError(Throwable t) {
+    void internalError(Throwable t) {
         // Even a fatal error is swallowed here: rethrowing would leave the work counter stuck and wedge the manager
         // for every thread; the error is counted (audits fail on it) and logged.
         internalErrors++;
@@ -219,14 +242,14 @@ final class DrainLoop {
 
     /** Releases one handle's reference; only the last reference needs the loop. */
     void releaseHandle(ManagedImmutableBlock handle) {
-        INFLIGHT_IMMUTABLE.decrementAndGet(this);
         ActiveEntry entry = handle.entry;
         if (entry.releaseIfNotLast()) {
+            INFLIGHT_SHARED.getAndAdd(this, -1L);
             return;
         }
         if (tryEnter()) {
             try {
-                store.release(entry);
+                releaseLastInLoop(entry);
                 servePendingIfAny();
             } catch (Throwable t) {
                 internalError(t);
@@ -239,22 +262,187 @@ final class DrainLoop {
         }
     }
 
-    /** A new handle for an entry that already counts the handle's reference. */
+    /**
+     * Closes every handle of {@code handles} as {@code close()} would, in order; those of this manager whose last
+     * reference needs the loop are released together in one step of it (one entry and exit, or one queued operation),
+     * and the references that are not the last are uncounted with one atomic add. Handles of other managers are
+     * closed one by one.
+     */
+    void closeHandles(Collection<? extends ImmutableBlock> handles) {
+        ActiveEntry[] last = null;
+        int count = 0;
+        long notLast = 0;
+        for (ImmutableBlock block : handles) {
+            if (!(block instanceof ManagedImmutableBlock) || ((ManagedImmutableBlock) block).owner != this) {
+                block.close();
+                continue;
+            }
+            ManagedImmutableBlock handle = (ManagedImmutableBlock) block;
+            if (!handle.closeForBatch()) {
+                continue; // closed before: close() would do nothing
+            }
+            if (handle.entry.releaseIfNotLast()) {
+                notLast++;
+                continue;
+            }
+            if (last == null) {
+                last = new ActiveEntry[Math.max(1, handles.size())];
+            } else if (count == last.length) {
+                last = Arrays.copyOf(last, count * 2); // a collection whose size() was stale
+            }
+            last[count++] = handle.entry;
+        }
+        if (notLast != 0) {
+            INFLIGHT_SHARED.getAndAdd(this, -notLast);
+        }
+        if (count == 0) {
+            return;
+        }
+        ActiveEntry[] entries = last;
+        int n = count;
+        if (tryEnter()) {
+            try {
+                releaseLastInLoop(entries, n);
+            } finally {
+                leave();
+            }
+        } else {
+            enqueue(() -> releaseLastInLoop(entries, n));
+        }
+    }
+
+    private void releaseLastInLoop(ActiveEntry[] entries, int n) {
+        for (int i = 0; i < n; i++) {
+            try {
+                releaseLastInLoop(entries[i]);
+            } catch (Throwable t) {
+                internalError(t); // one broken slot must not strand the rest of the batch
+            }
+        }
+        try {
+            servePendingIfAny();
+        } catch (Throwable t) {
+            internalError(t);
+        }
+    }
+
+    /** The mutable twin of {@link #closeHandles}: this manager's slots go back to the reset pool in one loop step. */
+    void closeMutables(Collection<? extends MutableBlock> blocks) {
+        int[] ids = null;
+        int count = 0;
+        for (MutableBlock block : blocks) {
+            if (!(block instanceof ManagedMutableBlock) || ((ManagedMutableBlock) block).owner != this) {
+                block.close();
+                continue;
+            }
+            ManagedMutableBlock mutable = (ManagedMutableBlock) block;
+            if (!mutable.closeForBatch()) {
+                continue;
+            }
+            if (ids == null) {
+                ids = new int[Math.max(1, blocks.size())];
+            } else if (count == ids.length) {
+                ids = Arrays.copyOf(ids, count * 2);
+            }
+            ids[count++] = mutable.blockId();
+        }
+        if (count == 0) {
+            return;
+        }
+        int[] released = ids;
+        int n = count;
+        if (tryEnter()) {
+            try {
+                releaseMutablesInLoop(released, n);
+            } finally {
+                leave();
+            }
+        } else {
+            enqueue(() -> releaseMutablesInLoop(released, n));
+        }
+    }
+
+    private void releaseMutablesInLoop(int[] ids, int n) {
+        for (int i = 0; i < n; i++) {
+            try {
+                store.releaseMutable(ids[i]);
+            } catch (Throwable t) {
+                internalError(t);
+            }
+        }
+        try {
+            servePendingIfAny();
+        } catch (Throwable t) {
+            internalError(t);
+        }
+    }
+
+    /** A handle's last reference, dropped in the loop (inline or queued): counted here, released in the store. */
+    void releaseLastInLoop(ActiveEntry entry) {
+        addInflightLoop(-1);
+        store.release(entry);
+    }
+
+    /** A new handle, made in the loop, for an entry that already counts the handle's reference (loop only). */
     ManagedImmutableBlock newHandle(ActiveEntry entry) {
-        INFLIGHT_IMMUTABLE.incrementAndGet(this);
+        addInflightLoop(1);
+        return handle(entry);
+    }
+
+    /** A new handle made outside the loop ({@code retain()}), for an entry that already counts its reference. */
+    ManagedImmutableBlock retainHandle(ActiveEntry entry) {
+        INFLIGHT_SHARED.getAndAdd(this, 1L);
+        return handle(entry);
+    }
+
+    private void addInflightLoop(long delta) {
+        INFLIGHT_LOOP.setOpaque(this, inflightLoop + delta);
+    }
+
+    /** A new handle that the caller counts itself (one add for a batch). */
+    private ManagedImmutableBlock handle(ActiveEntry entry) {
+        return handle(entry, tracks() ? LeakTracker.acquiredHere() : null);
+    }
+
+    /**
+     * A new handle of a batch, tracked with the batch's acquiring stack if the batch was sampled ({@code stack} from
+     * {@link #sampleBatch()}), untracked otherwise.
+     */
+    ManagedImmutableBlock handle(ActiveEntry entry, @Nullable Throwable stack) {
         ManagedImmutableBlock handle = new ManagedImmutableBlock(this, entry);
-        if (tracks()) {
-            handle.tracker = LeakTracker.track(handle, this, LeakTracker.IMMUTABLE, entry.blockId, entry);
+        if (stack != null) {
+            handle.tracker = LeakTracker.track(handle, this, LeakTracker.IMMUTABLE, entry.blockId, entry, stack);
         }
         return handle;
     }
 
+    /** {@link #newHandle} for one guard of a batch: see {@link #handle(ActiveEntry, Throwable)}. */
+    ManagedImmutableBlock newHandle(ActiveEntry entry, @Nullable Throwable stack) {
+        addInflightLoop(1);
+        return handle(entry, stack);
+    }
+
     ManagedMutableBlock newMutable(int blockId) {
+        return newMutable(blockId, tracks() ? LeakTracker.acquiredHere() : null);
+    }
+
+    private ManagedMutableBlock newMutable(int blockId, @Nullable Throwable stack) {
         ManagedMutableBlock block = new ManagedMutableBlock(this, blockId);
-        if (tracks()) {
-            block.tracker = LeakTracker.track(block, this, LeakTracker.MUTABLE, blockId, null);
+        if (stack != null) {
+            block.tracker = LeakTracker.track(block, this, LeakTracker.MUTABLE, blockId, null, stack);
         }
         return block;
+    }
+
+    /**
+     * Decides once for a whole batch (a match, an allocation of n, a registration of n) whether its guards are
+     * tracked: returns the acquiring stack they all share, or null. Sampling per acquisition instead of per guard
+     * keeps the expected share of tracked guards (1 in 128 under SAMPLED) while recording at most one stack per
+     * batch: a stack costs about a microsecond, a match of 128 handles used to pay for one on average.
+     */
+    @Nullable
+    Throwable sampleBatch() {
+        return tracks() ? LeakTracker.acquiredHere() : null;
     }
 
     void setEvictOnRelease(int blockId, boolean evict) {
@@ -262,7 +450,7 @@ final class DrainLoop {
     }
 
     long inflightImmutable() {
-        return inflightImmutable;
+        return (long) INFLIGHT_SHARED.getOpaque(this) + (long) INFLIGHT_LOOP.getOpaque(this);
     }
 
     private boolean tracks() {
@@ -294,10 +482,9 @@ final class DrainLoop {
             // never let logging stop the release
         }
         if (kind == LeakTracker.IMMUTABLE && entry != null) {
-            INFLIGHT_IMMUTABLE.decrementAndGet(this);
             execute(() -> {
                 counters.add(StoreCounters.LEAKED_BLOCKS, 1);
-                store.release(entry);
+                releaseLastInLoop(entry); // or not the last: store.release decides, the handle is gone either way
             });
         } else if (kind == LeakTracker.COMPLETE) {
             execute(() -> {
@@ -320,29 +507,29 @@ final class DrainLoop {
             return; // cancelled before its turn: takes nothing
         }
         if (closed) {
-            request.fail(new ManagerClosedException(id, "allocation of " + request.n + " block(s)"));
+            request.fail(new ManagerClosedException(id, "allocation of " + request.n() + " block(s)"));
             return;
         }
         purgeCancelledHeads();
-        if (request.n == 0 || (pending.isEmpty() && store.available() >= request.n)) {
+        if (request.n() == 0 || (pending.isEmpty() && store.available() >= request.n())) {
             deliver(request);
             return;
         }
-        if (request.kind == AllocationRequest.TRY) {
+        if (request.kind() == AllocationRequest.TRY) {
             request.completeEmpty();
             return;
         }
         if (pending.size() >= maxPending) {
-            request.fail(new AllocationPendingLimitException(maxPending, request.n));
+            request.fail(new AllocationPendingLimitException(maxPending, request.n()));
             return;
         }
         pending.addLast(request);
-        request.waitingSince = System.nanoTime(); // the waiting path only: immediate allocations never read the clock
+        AllocationRequest.Waiting waiting = request.startWaiting(System.nanoTime()); // immediate ones never read it
         counters.set(StoreCounters.PENDING, pending.size());
-        Duration maxWait = request.maxWait;
+        Duration maxWait = waiting.maxWait;
         if (maxWait != null) {
             // The timeout is decided in the loop, like delivery, so the two can never both happen.
-            request.timer = Schedulers.parallel()
+            waiting.timer = Schedulers.parallel()
                     .schedule(() -> execute(() -> onTimeout(request)), maxWait.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
@@ -368,10 +555,10 @@ final class DrainLoop {
     private void onTimeout(AllocationRequest<?> request) {
         if (pending.remove(request)) {
             counters.set(StoreCounters.PENDING, pending.size());
-            request.timer = null;
+            request.timerFired();
             leftLine(request, MetricsRecorder.WaitOutcome.TIMED_OUT);
-            Duration maxWait = request.maxWait;
-            request.fail(new AllocationTimeoutException(request.n, maxWait == null ? Duration.ZERO : maxWait));
+            Duration maxWait = request.maxWait();
+            request.fail(new AllocationTimeoutException(request.n(), maxWait == null ? Duration.ZERO : maxWait));
         }
     }
 
@@ -390,7 +577,7 @@ final class DrainLoop {
                 leftLine(head, MetricsRecorder.WaitOutcome.CANCELLED);
                 continue;
             }
-            if (store.available() < head.n) {
+            if (store.available() < head.n()) {
                 break;
             }
             pending.pollFirst();
@@ -406,8 +593,36 @@ final class DrainLoop {
         if (!request.isRequested()) {
             return MetricsRecorder.WaitOutcome.CANCELLED; // cancelled: take nothing
         }
-        int n = request.n;
-        List<SequenceHash> evicted = request.kind == AllocationRequest.WITH_EVICTIONS ? new ArrayList<>() : null;
+        return serve(request, AllocationRequest.REQUESTED);
+    }
+
+    /**
+     * The first request of a subscription that found the loop idle, run inline by the subscribing thread (loop only).
+     * If the request can be served at once, the blocks are taken and committed {@code NEW -> DONE} with one CAS (the
+     * {@code NEW -> REQUESTED} step is skipped: the request is never visible to the loop's queue or deque); a cancel
+     * that landed meanwhile makes that CAS fail and all n go back, as on the general path. Otherwise it becomes
+     * {@code REQUESTED} and takes the general path of {@link #onAllocate}: parked, completed empty or failed.
+     */
+    void allocateInline(AllocationRequest<?> request) {
+        purgeCancelledHeads();
+        int n = request.n();
+        if (!closed && (n == 0 || (pending.isEmpty() && store.available() >= n))) {
+            if (request.isNew()) {
+                serve(request, AllocationRequest.NEW);
+            }
+        } else if (request.markRequested()) {
+            onAllocate(request);
+        }
+        servePendingIfAny();
+    }
+
+    /**
+     * Takes the request's blocks, then commits the request from state {@code from} ({@code NEW} inline,
+     * {@code REQUESTED} otherwise) to {@code DONE} and signals them; a cancel that won meanwhile gets all n put back.
+     */
+    private MetricsRecorder.WaitOutcome serve(AllocationRequest<?> request, int from) {
+        int n = request.n();
+        List<SequenceHash> evicted = request.kind() == AllocationRequest.WITH_EVICTIONS ? new ArrayList<>() : null;
         if (n == 1) {
             // The common case gets no arrays: one id in, one guard out.
             int id;
@@ -415,10 +630,10 @@ final class DrainLoop {
                 id = store.allocateOne(evicted);
             } catch (Throwable t) {
                 Exceptions.throwIfJvmFatal(t);
-                request.fail(t);
+                request.fail(t, from);
                 return MetricsRecorder.WaitOutcome.FAILED;
             }
-            if (!request.commit()) {
+            if (!request.commit(from)) {
                 store.releaseMutable(id); // cancelled while we were taking it
                 return MetricsRecorder.WaitOutcome.CANCELLED;
             }
@@ -430,10 +645,10 @@ final class DrainLoop {
             store.allocate(n, ids, evicted);
         } catch (Throwable t) {
             Exceptions.throwIfJvmFatal(t);
-            request.fail(t);
+            request.fail(t, from);
             return MetricsRecorder.WaitOutcome.FAILED;
         }
-        if (!request.commit()) {
+        if (!request.commit(from)) {
             // Cancelled while we were allocating: the subscriber will never see these blocks, so they go back.
             for (int i = 0; i < n; i++) {
                 store.releaseMutable(ids[i]);
@@ -441,8 +656,9 @@ final class DrainLoop {
             return MetricsRecorder.WaitOutcome.CANCELLED;
         }
         MutableBlock[] blocks = new MutableBlock[n];
+        Throwable stack = sampleBatch();
         for (int i = 0; i < n; i++) {
-            blocks[i] = newMutable(ids[i]);
+            blocks[i] = newMutable(ids[i], stack);
         }
         request.emit(blocks, evicted);
         return MetricsRecorder.WaitOutcome.ACQUIRED;
@@ -458,7 +674,7 @@ final class DrainLoop {
 
     private void leftLine(AllocationRequest<?> request, MetricsRecorder.WaitOutcome outcome, long leftAt) {
         try {
-            recorder.recordAllocationWait(leftAt - request.waitingSince, outcome);
+            recorder.recordAllocationWait(leftAt - request.waitingSince(), outcome);
         } catch (Throwable t) {
             Exceptions.throwIfJvmFatal(t);
         }
@@ -475,7 +691,7 @@ final class DrainLoop {
         while ((waiting = pending.pollFirst()) != null) {
             waiting.stopTimer();
             leftLine(waiting, MetricsRecorder.WaitOutcome.FAILED);
-            waiting.fail(new ManagerClosedException(id, "waiting allocation of " + waiting.n + " block(s)"));
+            waiting.fail(new ManagerClosedException(id, "waiting allocation of " + waiting.n() + " block(s)"));
         }
         counters.set(StoreCounters.PENDING, 0);
         store.resetInactive();
@@ -491,22 +707,32 @@ final class DrainLoop {
         }
     }
 
-    /** Emits handles for a prefix match, touching the tracker once per hit (loop only). */
-    ImmutableBlock[] match(List<SequenceHash> hashes) {
+    /**
+     * Emits handles for a prefix match, touching the tracker once per hit (loop only). The open-handle count is
+     * raised once for all hits, without an atomic, and the tracker is touched in one batch (one writer-flag CAS for
+     * N increments).
+     */
+    ImmutableBlock[] match(SequenceHash[] hashes) {
         requireOpen("match");
-        ImmutableBlock[] found = new ImmutableBlock[hashes.size()];
+        ImmutableBlock[] found = new ImmutableBlock[hashes.length];
+        Throwable stack = sampleBatch();
         int hits = 0;
-        for (SequenceHash hash : hashes) {
-            ActiveEntry entry = store.acquire(hash);
-            if (entry == null) {
-                break;
+        try {
+            for (; hits < hashes.length; hits++) {
+                ActiveEntry entry = store.acquire(hashes[hits]);
+                if (entry == null) {
+                    break;
+                }
+                found[hits] = handle(entry, stack);
             }
-            found[hits++] = newHandle(entry);
+        } finally {
+            addInflightLoop(hits);
         }
-        for (int i = 0; i < hits; i++) {
-            store.registry.touch(found[i].sequenceHash());
+        if (hits != 0) {
+            List<SequenceHash> touched = Arrays.asList(hashes);
+            store.registry.touchAll(hits == hashes.length ? touched : touched.subList(0, hits));
         }
-        counters.add(StoreCounters.MATCH_HASHES_REQUESTED, hashes.size());
+        counters.add(StoreCounters.MATCH_HASHES_REQUESTED, hashes.length);
         counters.add(StoreCounters.MATCH_BLOCKS_RETURNED, hits);
         if (hits == found.length) {
             return found;

@@ -14,9 +14,12 @@ public enum LeakDetection {
     DISABLED,
     /**
      * Tracks about one guard in 128, so the hot path stays cheap (registering with a {@code Cleaner} takes a monitor
-     * and records a stack). Leaks of untracked guards are not recovered. The default.
+     * and recording a stack takes about a microsecond). The choice is made once per acquisition: a call that hands out
+     * one guard is tracked with probability 1/128, and a batch (a match, an allocation or registration of n, a scan)
+     * has all its guards tracked, sharing the one acquiring stack, with probability 1/128. Leaks of untracked guards
+     * are not recovered. The default.
      */
     SAMPLED,
-    /** Tracks every guard. For tests and debugging: each acquisition records a stack trace. */
+    /** Tracks every guard. For tests and debugging: each acquisition records a stack trace (one per batch). */
     PARANOID
 }

@@ -4,14 +4,22 @@ import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.StorageTier;
 import io.kvbm.block.WeakBlock;
 import io.kvbm.tokens.SequenceHash;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /** One handle to an {@link ActiveEntry}: the {@link ImmutableBlock} guard. */
 final class ManagedImmutableBlock implements ImmutableBlock, Runnable {
 
-    private static final AtomicIntegerFieldUpdater<ManagedImmutableBlock> STATE =
-            AtomicIntegerFieldUpdater.newUpdater(ManagedImmutableBlock.class, "state");
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(ManagedImmutableBlock.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final DrainLoop owner;
     final ActiveEntry entry;
@@ -53,7 +61,7 @@ final class ManagedImmutableBlock implements ImmutableBlock, Runnable {
         if (!entry.tryRetain()) {
             throw GuardState.misuse("ImmutableBlock", entry.blockId, GuardState.CLOSED, "retain");
         }
-        return owner.newHandle(entry);
+        return owner.retainHandle(entry);
     }
 
     @Override
@@ -84,6 +92,18 @@ final class ManagedImmutableBlock implements ImmutableBlock, Runnable {
         }
     }
 
+    /** Closes for a batch release ({@link DrainLoop#closeHandles}): the state CAS only; true if it won. */
+    boolean closeForBatch() {
+        if (STATE.compareAndSet(this, GuardState.LIVE, GuardState.CLOSED)) {
+            LeakTracker t = tracker;
+            if (t != null) {
+                t.disarm();
+            }
+            return true;
+        }
+        return false;
+    }
+
     /** Set just before this handle is queued as its own release; published to the loop by the queue. */
     boolean releaseQueued;
 
@@ -95,7 +115,7 @@ final class ManagedImmutableBlock implements ImmutableBlock, Runnable {
     public void run() {
         if (releaseQueued) {
             releaseQueued = false;
-            owner.store.release(entry);
+            owner.releaseLastInLoop(entry);
         }
     }
 

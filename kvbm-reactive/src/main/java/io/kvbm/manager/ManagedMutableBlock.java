@@ -5,15 +5,23 @@ import io.kvbm.block.CompleteBlock;
 import io.kvbm.block.MutableBlock;
 import io.kvbm.tokens.SequenceHash;
 import io.kvbm.tokens.TokenBlock;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 
 /** The {@link MutableBlock} guard of a slot in the MUTABLE state. */
 final class ManagedMutableBlock implements MutableBlock, Runnable {
 
-    private static final AtomicIntegerFieldUpdater<ManagedMutableBlock> STATE =
-            AtomicIntegerFieldUpdater.newUpdater(ManagedMutableBlock.class, "state");
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(ManagedMutableBlock.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final DrainLoop owner;
     private final int blockId;
@@ -61,6 +69,15 @@ final class ManagedMutableBlock implements MutableBlock, Runnable {
             disarm();
             owner.releaseMutable(this);
         }
+    }
+
+    /** Closes for a batch release ({@link DrainLoop#closeMutables}): the state CAS only; true if it won. */
+    boolean closeForBatch() {
+        if (STATE.compareAndSet(this, GuardState.LIVE, GuardState.CLOSED)) {
+            disarm();
+            return true;
+        }
+        return false;
     }
 
     /** Set just before this guard is queued as its own release; published to the loop by the queue. */

@@ -3,7 +3,6 @@ package io.kvbm.manager;
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.internal.Signals;
 import io.kvbm.tokens.SequenceHash;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.jspecify.annotations.Nullable;
@@ -24,14 +23,14 @@ import reactor.core.publisher.Operators;
  */
 final class MatchFlux extends Flux<ImmutableBlock> implements Scannable {
 
-    static Flux<ImmutableBlock> create(DrainLoop loop, List<SequenceHash> hashes) {
+    static Flux<ImmutableBlock> create(DrainLoop loop, SequenceHash[] hashes) {
         return onAssembly(new MatchFlux(loop, hashes));
     }
 
     private final DrainLoop loop;
-    private final List<SequenceHash> hashes;
+    private final SequenceHash[] hashes;
 
-    private MatchFlux(DrainLoop loop, List<SequenceHash> hashes) {
+    private MatchFlux(DrainLoop loop, SequenceHash[] hashes) {
         this.loop = loop;
         this.hashes = hashes;
     }
@@ -56,7 +55,7 @@ final class MatchFlux extends Flux<ImmutableBlock> implements Scannable {
                 AtomicLongFieldUpdater.newUpdater(MatchSubscription.class, "requested");
 
         private final DrainLoop loop;
-        private final List<SequenceHash> hashes;
+        private final SequenceHash[] hashes;
         private final CoreSubscriber<? super ImmutableBlock> actual;
 
         private volatile int wip;
@@ -69,7 +68,7 @@ final class MatchFlux extends Flux<ImmutableBlock> implements Scannable {
         private int index; // emission-loop only
         private boolean terminated; // emission-loop only
 
-        MatchSubscription(DrainLoop loop, List<SequenceHash> hashes, CoreSubscriber<? super ImmutableBlock> actual) {
+        MatchSubscription(DrainLoop loop, SequenceHash[] hashes, CoreSubscriber<? super ImmutableBlock> actual) {
             this.loop = loop;
             this.hashes = hashes;
             this.actual = actual;

@@ -284,6 +284,16 @@ public final class BlockRegistry {
     }
 
     /**
+     * Counts one access for each of {@code hashes}, in order: the same as {@link #touch(SequenceHash)} for each, in
+     * one call to the frequency tracker (a match touches all its hits this way).
+     *
+     * @param hashes the accessed hashes, one access each; no element may be null
+     */
+    public void touchAll(List<SequenceHash> hashes) {
+        tracker.touchAll(Objects.requireNonNull(hashes, "hashes"));
+    }
+
+    /**
      * Returns the frequency tracker's estimate for {@code hash}; 0 without tracking.
      *
      * @param hash the hash

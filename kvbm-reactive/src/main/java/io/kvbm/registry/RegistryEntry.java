@@ -2,10 +2,10 @@ package io.kvbm.registry;
 
 import io.kvbm.block.StorageTier;
 import io.kvbm.tokens.SequenceHash;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.jspecify.annotations.Nullable;
@@ -26,14 +26,41 @@ final class RegistryEntry {
     private static final AtomicReferenceFieldUpdater<RegistryEntry, ConcurrentHashMap> ATTACHMENTS =
             AtomicReferenceFieldUpdater.newUpdater(RegistryEntry.class, ConcurrentHashMap.class, "attachments");
 
+    private static final VarHandle G1;
+    private static final VarHandle G2;
+    private static final VarHandle G3;
+    private static final VarHandle G4;
+    private static final VarHandle TOTAL_PRESENCE;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            G1 = lookup.findVarHandle(RegistryEntry.class, "presenceG1", int.class);
+            G2 = lookup.findVarHandle(RegistryEntry.class, "presenceG2", int.class);
+            G3 = lookup.findVarHandle(RegistryEntry.class, "presenceG3", int.class);
+            G4 = lookup.findVarHandle(RegistryEntry.class, "presenceG4", int.class);
+            TOTAL_PRESENCE = lookup.findVarHandle(RegistryEntry.class, "totalPresence", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final BlockRegistry registry;
     final SequenceHash hash;
-    private final AtomicIntegerArray presence = new AtomicIntegerArray(StorageTier.values().length);
 
     volatile int refs = 1;
 
+    /*
+     * Blocks of each tier holding the hash, as four int fields rather than an AtomicIntegerArray (and the total as a
+     * field rather than an AtomicInteger): 48 bytes less per registered hash, a quarter of what a cached block costs.
+     */
+    private volatile int presenceG1;
+    private volatile int presenceG2;
+    private volatile int presenceG3;
+    private volatile int presenceG4;
+
     /** Blocks of any tier holding the hash; 0 → 1 and 1 → 0 are the registry's STORED and REMOVED events. */
-    private final AtomicInteger totalPresence = new AtomicInteger();
+    private volatile int totalPresence;
 
     /** Whether the registry's event drain last published STORED for this entry; touched by that drain only. */
     boolean published;
@@ -69,29 +96,45 @@ final class RegistryEntry {
     }
 
     void markPresent(StorageTier tier) {
-        presence.incrementAndGet(tier.ordinal());
-        if (totalPresence.getAndIncrement() == 0) {
+        presence(tier).getAndAdd(this, 1);
+        if ((int) TOTAL_PRESENCE.getAndAdd(this, 1) == 0) {
             registry.presenceChanged(this);
         }
     }
 
     void markAbsent(StorageTier tier) {
-        int left = presence.decrementAndGet(tier.ordinal());
+        VarHandle count = presence(tier);
+        int left = (int) count.getAndAdd(this, -1) - 1;
         if (left < 0) {
-            presence.incrementAndGet(tier.ordinal());
+            count.getAndAdd(this, 1);
             throw new IllegalStateException("presence of " + hash + " in " + tier + " dropped below zero");
         }
-        if (totalPresence.decrementAndGet() == 0) {
+        if ((int) TOTAL_PRESENCE.getAndAdd(this, -1) == 1) {
             registry.presenceChanged(this);
         }
     }
 
     boolean isPresentAnywhere() {
-        return totalPresence.get() > 0;
+        return totalPresence > 0;
     }
 
     boolean isPresent(StorageTier tier) {
-        return presence.get(tier.ordinal()) > 0;
+        return (int) presence(tier).getVolatile(this) > 0;
+    }
+
+    private static VarHandle presence(StorageTier tier) {
+        switch (tier) {
+            case G1:
+                return G1;
+            case G2:
+                return G2;
+            case G3:
+                return G3;
+            case G4:
+                return G4;
+            default:
+                throw new IllegalArgumentException("no presence counter for tier " + tier);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -61,10 +61,13 @@ public final class SequenceHash implements Comparable<SequenceHash> {
 
     private final long hi;
     private final long lo;
+    /** {@link #hashCode()}, computed once: it fits in the object's alignment padding (12 + 8 + 8 + 4 = 32 bytes). */
+    private final int hash;
 
     private SequenceHash(long hi, long lo) {
         this.hi = hi;
         this.lo = lo;
+        this.hash = hash(hi, lo);
     }
 
     /**
@@ -295,6 +298,10 @@ public final class SequenceHash implements Comparable<SequenceHash> {
      */
     @Override
     public int hashCode() {
+        return hash;
+    }
+
+    private static int hash(long hi, long lo) {
         // Not kvbm's plain hi ^ lo: position bits sit at the same offsets as the low bits of the current hash, so
         // that fold cancels them (e.g. of(i, i, 0) gives 0 for every i < 256). Scrambling the high word first with a
         // bijection (odd multiply, then xorshift so high bits reach low ones) breaks the alignment; the finalizer

@@ -265,8 +265,8 @@ final class DrainLoop {
     /**
      * Closes every handle of {@code handles} as {@code close()} would, in order; those of this manager whose last
      * reference needs the loop are released together in one step of it (one entry and exit, or one queued operation),
-     * and the references that are not the last are uncounted with one atomic add. Handles of other managers are
-     * closed one by one.
+     * with every reference after the first such one, and the references before it that are not the last are uncounted
+     * with one atomic add. Handles of other managers are closed one by one.
      */
     void closeHandles(Collection<? extends ImmutableBlock> handles) {
         ActiveEntry[] last = null;
@@ -281,7 +281,11 @@ final class DrainLoop {
             if (!handle.closeForBatch()) {
                 continue; // closed before: close() would do nothing
             }
-            if (handle.entry.releaseIfNotLast()) {
+            // Until a reference needs the loop, those that are not the last drop here at once. From then on every
+            // later one is dropped in the loop too, in order: a duplicate's last release also drops its hold on the
+            // primary, and a later handle of that primary must see it, as close() one by one would (else the primary
+            // would enter the inactive pool at the duplicate's turn, out of order for LRU and FIFO).
+            if (count == 0 && handle.entry.releaseIfNotLast()) {
                 notLast++;
                 continue;
             }
@@ -377,7 +381,10 @@ final class DrainLoop {
         }
     }
 
-    /** A handle's last reference, dropped in the loop (inline or queued): counted here, released in the store. */
+    /**
+     * A handle's reference dropped in the loop (inline or queued): counted here, released in the store, which moves the
+     * slot if it was the last (a batch also drops references that are not the last here, see {@link #closeHandles}).
+     */
     void releaseLastInLoop(ActiveEntry entry) {
         addInflightLoop(-1);
         store.release(entry);

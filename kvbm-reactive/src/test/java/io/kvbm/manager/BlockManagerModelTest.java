@@ -230,6 +230,8 @@ class BlockManagerModelTest {
         MATCH_TAKE(3),
         SCAN(4),
         CLOSE_HANDLE(16),
+        CLOSE_ALL_MUTABLE(2),
+        CLOSE_ALL_HANDLES(3),
         RETAIN(2),
         DOWNGRADE(2),
         UPGRADE(3),
@@ -901,6 +903,16 @@ class BlockManagerModelTest {
             model.onServed = this::served;
         }
 
+        /** Removes 1 to 3 guards from {@code from} (at least one, at most all), chosen by the op's parameters. */
+        static <T> List<T> takeBatch(List<T> from, Op op) {
+            int k = Math.min(from.size(), 1 + Math.floorMod(op.a, 3));
+            List<T> batch = new ArrayList<>(k);
+            for (int i = 0; i < k; i++) {
+                batch.add(from.remove(Math.floorMod(op.b + i, from.size())));
+            }
+            return batch;
+        }
+
         void step(Op op) {
             switch (op.kind) {
                 case ALLOCATE: {
@@ -981,6 +993,43 @@ class BlockManagerModelTest {
                         h.guard.close();
                         model.closeHandle(h.entry, false);
                         closed.add(h.guard);
+                    }
+                    break;
+                case CLOSE_ALL_MUTABLE:
+                    if (!mutables.isEmpty()) {
+                        // closeAllMutable = close() of each in order, released in one loop step; a block listed
+                        // twice is closed once
+                        List<MutableBlock> batch = takeBatch(mutables, op);
+                        List<MutableBlock> call = new ArrayList<>(batch);
+                        if (Math.floorMod(op.c, 4) == 0) {
+                            call.add(batch.get(0));
+                        }
+                        m.closeAllMutable(call);
+                        model.loop(() -> batch.forEach(b -> model.appendReset(b.blockId())));
+                        closed.addAll(batch);
+                    }
+                    break;
+                case CLOSE_ALL_HANDLES:
+                    if (!handles.isEmpty()) {
+                        // closeAll: references that are not the last drop at once, the last ones are released
+                        // together in one loop step before any waiter is served
+                        List<Handle> batch = takeBatch(handles, op);
+                        List<ImmutableBlock> call = new ArrayList<>();
+                        batch.forEach(h -> call.add(h.guard));
+                        if (Math.floorMod(op.c, 4) == 0) {
+                            call.add(batch.get(0).guard);
+                        }
+                        m.closeAll(call);
+                        model.loop(() -> {
+                            for (Handle h : batch) {
+                                if (h.entry.refs > 1) {
+                                    h.entry.refs--;
+                                } else {
+                                    model.release(h.entry);
+                                }
+                            }
+                        });
+                        batch.forEach(h -> closed.add(h.guard));
                     }
                     break;
                 case RETAIN:
@@ -1120,10 +1169,10 @@ class BlockManagerModelTest {
             if (w.variant == SCOPED) {
                 ids = w.scopedIds.get();
                 check(ids != null, "withBlocks body did not run");
-                // usingWhen closes the blocks as the body completes; the closes are queued behind this operation
-                for (int id : ids) {
-                    model.deferred.add(() -> model.appendReset(id));
-                }
+                // usingWhen closes the blocks as the body completes, with one closeAllMutable: one loop step queued
+                // behind this operation releases them all before any waiter is served
+                List<Integer> released = ids;
+                model.deferred.add(() -> released.forEach(model::appendReset));
             } else {
                 ids = blocks.stream().map(MutableBlock::blockId).toList();
                 mutables.addAll(blocks);

@@ -544,6 +544,9 @@ class BlockManagerStressTest {
             if (total == 0) {
                 return;
             }
+            if (random.nextInt(4) == 0 && releaseBatch()) {
+                return;
+            }
             int pick = random.nextInt(total);
             if (pick < mutables.size()) {
                 MutableBlock b = mutables.remove(pick);
@@ -556,6 +559,40 @@ class BlockManagerStressTest {
             } else {
                 immutables.remove(pick - completes.size()).close();
             }
+        }
+
+        /**
+         * Closes a random batch of the held mutable blocks or handles with one {@code closeAllMutable} / {@code
+         * closeAll}, sometimes listing a guard twice (closed once); false if there was nothing to batch.
+         */
+        private boolean releaseBatch() {
+            if (!mutables.isEmpty() && (immutables.isEmpty() || random.nextBoolean())) {
+                List<MutableBlock> batch = takeRandom(mutables);
+                batch.forEach(b -> unclaim(b.blockId()));
+                if (random.nextInt(4) == 0) {
+                    batch.add(batch.get(0));
+                }
+                m.closeAllMutable(batch);
+                return true;
+            }
+            if (!immutables.isEmpty()) {
+                List<ImmutableBlock> batch = takeRandom(immutables);
+                if (random.nextInt(4) == 0) {
+                    batch.add(batch.get(0));
+                }
+                m.closeAll(batch);
+                return true;
+            }
+            return false;
+        }
+
+        private <T> List<T> takeRandom(List<T> from) {
+            int n = 1 + random.nextInt(from.size());
+            List<T> batch = new ArrayList<>(n + 1);
+            for (int i = 0; i < n; i++) {
+                batch.add(from.remove(random.nextInt(from.size())));
+            }
+            return batch;
         }
 
         private void closeEverything() {

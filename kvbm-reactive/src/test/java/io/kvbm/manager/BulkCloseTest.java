@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvbm.block.ImmutableBlock;
 import io.kvbm.block.MutableBlock;
+import io.kvbm.eviction.EvictionPolicy;
 import io.kvbm.testing.TestBlocks;
 import io.kvbm.testing.TestManagers;
 import io.kvbm.testing.TestTokens;
@@ -58,6 +59,42 @@ class BulkCloseTest {
         assertThat(m.inactiveBlocks()).isEqualTo(3);
         assertThat(m.stats().inflightImmutable()).isZero();
         assertThat(StoreAudit.violations(m)).isEmpty();
+    }
+
+    /**
+     * Found by the model-based test: a duplicate's last release also drops its hold on the primary, so a later handle of
+     * that primary in the same batch holds the primary's last reference, as with {@code close()} one by one, and the
+     * primary enters the inactive pool at that handle's turn, after the blocks released before it.
+     */
+    @Test
+    void closeAll_duplicateBeforeItsPrimary_cachesThePrimaryAtTheTurnOfItsLastHandle() {
+        for (boolean batch : new boolean[] {false, true}) {
+            BlockManager m = TestManagers.create(3, DuplicationPolicy.ALLOW, EvictionPolicy.lru());
+            List<SequenceHash> roots = TestTokens.roots(7, 2);
+            SequenceHash p = roots.get(0);
+            SequenceHash x = roots.get(1);
+            ImmutableBlock primary = TestBlocks.register(m, p);
+            ImmutableBlock duplicate = TestBlocks.register(m, p);
+            ImmutableBlock other = TestBlocks.register(m, x);
+            assertThat(duplicate.blockId()).isNotEqualTo(primary.blockId());
+
+            List<ImmutableBlock> order = List.of(duplicate, other, primary);
+            if (batch) {
+                m.closeAll(order);
+            } else {
+                order.forEach(ImmutableBlock::close);
+            }
+
+            assertThat(m.resetBlocks())
+                    .as("batch %s: the duplicate's slot", batch)
+                    .isEqualTo(1);
+            assertThat(m.inactiveBlocks()).as("batch %s", batch).isEqualTo(2);
+            // LRU: x entered the inactive pool before p, so x is the first victim
+            Allocation allocation = m.allocateWithEvictions(2).block(TestBlocks.TIMEOUT);
+            assertThat(allocation.evicted()).as("batch %s", batch).containsExactly(x);
+            TestBlocks.closeAll(allocation.blocks());
+            assertThat(StoreAudit.violations(m)).isEmpty();
+        }
     }
 
     @Test

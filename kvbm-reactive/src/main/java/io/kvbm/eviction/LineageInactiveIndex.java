@@ -598,61 +598,68 @@ class LineageInactiveIndex implements InactiveIndex {
     }
 
     /**
-     * Leaves in a {@link TicketHeap} by tick. Ticks are unique (one counter), so ties, and with them the node index as
-     * a tie-breaker, never arise.
+     * Leaves in a {@link TicketHeap}, smallest ticket first. Each release into the index draws the next tick of one
+     * counter; here the ticket is the tick itself (lineage's order), and {@link LineageLfuInactiveIndex} derives it from
+     * the tick and the block's frequency instead. Ticks are unique, so with plain ticks ties, and with them the node
+     * index as a tie-breaker, never arise.
      *
      * <p>Design notes: kvbm keeps an ordered set of {@code (tick, node)}; a {@code TreeSet} would allocate an entry per
-     * leaf change, where the heap reuses its arrays. The heap keeps a node's tick while the node is not a leaf, so it
+     * leaf change, where the heap reuses its arrays. The heap keeps a node's ticket while the node is not a leaf, so it
      * returns to its original place. The heap holds only leaves, which are REAL, so it never needs more than
      * {@code blockCount} entries.
      */
-    private static final class TickLeaves extends Leaves {
+    static class TickLeaves extends Leaves {
 
-        private final TicketHeap heap;
+        final TicketHeap heap;
         private long nextTick;
 
         TickLeaves(int capacity, int blockCount) {
             this.heap = new TicketHeap(capacity, blockCount);
         }
 
-        @Override
-        void becameReal(int node, SequenceHash hash, boolean releasedAsTail) {
-            heap.setTicket(node, nextTick++);
+        /** The ticket of a block released at {@code tick} (smaller is evicted first): the tick, oldest first. */
+        long ticket(long tick, SequenceHash hash, boolean releasedAsTail) {
+            return tick;
         }
 
         @Override
-        void add(int node) {
+        final void becameReal(int node, SequenceHash hash, boolean releasedAsTail) {
+            heap.setTicket(node, ticket(nextTick++, hash, releasedAsTail));
+        }
+
+        @Override
+        final void add(int node) {
             heap.add(node);
         }
 
         @Override
-        void remove(int node) {
+        final void remove(int node) {
             heap.remove(node);
         }
 
         @Override
-        int victim() {
+        final int victim() {
             int node = heap.peek();
             return node == TicketHeap.NONE ? NIL : node;
         }
 
         @Override
-        int size() {
+        final int size() {
             return heap.size();
         }
 
         @Override
-        boolean contains(int node) {
+        final boolean contains(int node) {
             return heap.contains(node);
         }
 
         @Override
-        void grow(int capacity) {
+        final void grow(int capacity) {
             heap.grow(capacity);
         }
 
         @Override
-        void checkInvariants() {
+        final void checkInvariants() {
             heap.checkInvariants();
         }
     }

@@ -100,15 +100,14 @@ final class LineageLfuInactiveIndex extends LineageInactiveIndex {
                 + (nodeCount() - size()) + "]";
     }
 
-    /** Leaves in a {@link TicketHeap} by frequency-weighted expiry. */
-    private static final class ValueLeaves extends Leaves {
+    /** Leaves in lineage's {@link TicketHeap}, by frequency-weighted expiry instead of the plain tick. */
+    private static final class ValueLeaves extends TickLeaves {
 
         private final FrequencyTracker tracker;
         private final long[] bonusOf; // by frequency, 0 .. MAX_FREQUENCY: round(frequencyBonus * log2(max(f, 1)))
-        private final TicketHeap heap;
-        private long nextTick;
 
         ValueLeaves(int capacity, int blockCount, FrequencyTracker tracker, int frequencyBonus) {
+            super(capacity, blockCount);
             this.tracker = Objects.requireNonNull(tracker, "tracker");
             if (frequencyBonus < 1) {
                 throw new IllegalArgumentException("frequencyBonus must be positive, got " + frequencyBonus);
@@ -117,50 +116,12 @@ final class LineageLfuInactiveIndex extends LineageInactiveIndex {
             for (int f = 2; f <= MAX_FREQUENCY; f++) {
                 bonusOf[f] = Math.round(frequencyBonus * (Math.log(f) / Math.log(2)));
             }
-            this.heap = new TicketHeap(capacity, blockCount);
         }
 
         @Override
-        void becameReal(int node, SequenceHash hash, boolean releasedAsTail) {
-            long tick = nextTick++;
+        long ticket(long tick, SequenceHash hash, boolean releasedAsTail) {
             int f = Math.max(0, Math.min(tracker.count(hash), MAX_FREQUENCY));
-            heap.setTicket(node, releasedAsTail && f <= 1 ? tick - DEAD_TAIL_SHIFT : tick + bonusOf[f]);
-        }
-
-        @Override
-        void add(int node) {
-            heap.add(node);
-        }
-
-        @Override
-        void remove(int node) {
-            heap.remove(node);
-        }
-
-        @Override
-        int victim() {
-            int node = heap.peek();
-            return node == TicketHeap.NONE ? NIL : node;
-        }
-
-        @Override
-        int size() {
-            return heap.size();
-        }
-
-        @Override
-        boolean contains(int node) {
-            return heap.contains(node);
-        }
-
-        @Override
-        void grow(int capacity) {
-            heap.grow(capacity);
-        }
-
-        @Override
-        void checkInvariants() {
-            heap.checkInvariants();
+            return releasedAsTail && f <= 1 ? tick - DEAD_TAIL_SHIFT : tick + bonusOf[f];
         }
     }
 }
